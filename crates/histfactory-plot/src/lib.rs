@@ -1,0 +1,1 @@
+//! Figures for histfactory (to be written).

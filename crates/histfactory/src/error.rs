@@ -1,0 +1,16 @@
+//! The crate-wide error: one variant per layer, each layer owning its own enum.
+
+/// Any error this crate returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workspace document is malformed or inconsistent.
+    #[error(transparent)]
+    Spec(#[from] crate::spec::SpecError),
+    /// The model cannot be built or evaluated as asked.
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    /// A fit could not be carried out.
+    #[error(transparent)]
+    Fit(#[from] crate::fit::FitError),
+}

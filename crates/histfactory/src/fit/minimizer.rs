@@ -1,0 +1,1 @@
+//! Bounded minimisation (to be written).

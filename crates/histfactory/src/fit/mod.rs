@@ -1,0 +1,30 @@
+//! Maximum-likelihood fits.
+//!
+//! The minimiser knows nothing of channels: it works on any [`Objective`], a function with
+//! its gradient and Hessian. The model's `twice_nll` implements it in the likelihood layer.
+
+pub mod minimizer;
+
+/// Errors of the fit layer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FitError {
+    /// The inputs to a fit are inconsistent (lengths, bounds, initial values).
+    #[error("{0}")]
+    InvalidInput(String),
+}
+
+/// A smooth function to minimise, with its exact gradient and Hessian.
+///
+/// Methods take `&mut self` so that implementations can own scratch buffers and evaluate
+/// without allocating.
+pub trait Objective {
+    /// Number of parameters.
+    fn n_params(&self) -> usize;
+    /// The function value at `x` (may be NaN or infinite where undefined).
+    fn value(&mut self, x: &[f64]) -> f64;
+    /// The value at `x`, writing the gradient into `grad` (length `n_params`).
+    fn value_and_grad(&mut self, x: &[f64], grad: &mut [f64]) -> f64;
+    /// The Hessian at `x`, row-major, `n_params * n_params` entries written into `hess`.
+    fn hessian(&mut self, x: &[f64], hess: &mut [f64]);
+}

@@ -1,0 +1,1 @@
+//! Inference (work in progress in this commit).

@@ -1,0 +1,1 @@
+//! Likelihood evaluation (work in progress in this commit).

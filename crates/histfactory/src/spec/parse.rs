@@ -1,0 +1,406 @@
+//! Hand-written reading of the workspace JSON. Written by hand rather than with serde's
+//! derive so that every message carries the exact JSON path and says what was expected:
+//! these messages are what a physicist sees when a published workspace is malformed.
+
+use super::{
+    Channel, Measurement, Modifier, ModifierData, ModifierKind, Observation, ParameterConfig,
+    Sample, SpecError, Workspace,
+};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+type R<T> = Result<T, SpecError>;
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn object<'a>(v: &'a Value, path: &str, allowed: &[&str]) -> R<&'a Map<String, Value>> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| SpecError::invalid(path, format!("expected an object, found {}", kind_of(v))))?;
+    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(SpecError::invalid(
+            path,
+            format!("unexpected key \"{k}\" (allowed: {})", allowed.join(", ")),
+        ));
+    }
+    Ok(obj)
+}
+
+fn field<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> R<&'a Value> {
+    obj.get(key)
+        .ok_or_else(|| SpecError::invalid(path, format!("missing required key \"{key}\"")))
+}
+
+fn string(v: &Value, path: &str) -> R<String> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| SpecError::invalid(path, format!("expected a string, found {}", kind_of(v))))
+}
+
+fn number(v: &Value, path: &str) -> R<f64> {
+    v.as_f64()
+        .ok_or_else(|| SpecError::invalid(path, format!("expected a number, found {}", kind_of(v))))
+}
+
+fn array<'a>(v: &'a Value, path: &str) -> R<&'a Vec<Value>> {
+    v.as_array()
+        .ok_or_else(|| SpecError::invalid(path, format!("expected an array, found {}", kind_of(v))))
+}
+
+fn numbers(v: &Value, path: &str, min_items: usize) -> R<Vec<f64>> {
+    let arr = array(v, path)?;
+    if arr.len() < min_items {
+        return Err(SpecError::invalid(
+            path,
+            format!("expected at least {min_items} number(s), found an empty array"),
+        ));
+    }
+    arr.iter()
+        .enumerate()
+        .map(|(i, x)| number(x, &format!("{path}[{i}]")))
+        .collect()
+}
+
+pub(super) fn workspace(v: &Value) -> R<Workspace> {
+    let obj = object(v, "$", &["channels", "observations", "measurements", "version"])?;
+    let channels = array(field(obj, "channels", "$")?, "channels")?
+        .iter()
+        .enumerate()
+        .map(|(i, c)| channel(c, &format!("channels[{i}]")))
+        .collect::<R<Vec<_>>>()?;
+    let observations = array(field(obj, "observations", "$")?, "observations")?
+        .iter()
+        .enumerate()
+        .map(|(i, o)| observation(o, &format!("observations[{i}]")))
+        .collect::<R<Vec<_>>>()?;
+    let measurements = array(field(obj, "measurements", "$")?, "measurements")?
+        .iter()
+        .enumerate()
+        .map(|(i, m)| measurement(m, &format!("measurements[{i}]")))
+        .collect::<R<Vec<_>>>()?;
+    let version = string(field(obj, "version", "$")?, "version")?;
+    Ok(Workspace {
+        channels,
+        observations,
+        measurements,
+        version,
+    })
+}
+
+/// Parses a list of channels alone (the `channels` of a model spec).
+pub(super) fn channel(v: &Value, path: &str) -> R<Channel> {
+    let obj = object(v, path, &["name", "samples"])?;
+    let name = string(field(obj, "name", path)?, &format!("{path}.name"))?;
+    let samples = array(field(obj, "samples", path)?, &format!("{path}.samples"))?
+        .iter()
+        .enumerate()
+        .map(|(i, s)| sample(s, &format!("{path}.samples[{i}]")))
+        .collect::<R<Vec<_>>>()?;
+    Ok(Channel { name, samples })
+}
+
+fn sample(v: &Value, path: &str) -> R<Sample> {
+    let obj = object(v, path, &["name", "data", "modifiers", "parameter_configs"])?;
+    let name = string(field(obj, "name", path)?, &format!("{path}.name"))?;
+    let data = numbers(field(obj, "data", path)?, &format!("{path}.data"), 1)?;
+    let modifiers = array(field(obj, "modifiers", path)?, &format!("{path}.modifiers"))?
+        .iter()
+        .enumerate()
+        .map(|(i, m)| modifier(m, &format!("{path}.modifiers[{i}]")))
+        .collect::<R<Vec<_>>>()?;
+    Ok(Sample {
+        name,
+        data,
+        modifiers,
+    })
+}
+
+fn null_data(obj: &Map<String, Value>, path: &str, ty: &str) -> R<()> {
+    match obj.get("data") {
+        None | Some(Value::Null) => Ok(()),
+        Some(other) => Err(SpecError::invalid(
+            format!("{path}.data"),
+            format!("a {ty} modifier takes data null, found {}", kind_of(other)),
+        )),
+    }
+}
+
+fn modifier(v: &Value, path: &str) -> R<Modifier> {
+    let obj = object(v, path, &["name", "type", "data"])?;
+    let name = string(field(obj, "name", path)?, &format!("{path}.name"))?;
+    let ty = string(field(obj, "type", path)?, &format!("{path}.type"))?;
+    let kind = ModifierKind::from_name(&ty).ok_or_else(|| {
+        SpecError::invalid(
+            format!("{path}.type"),
+            format!(
+                "unknown modifier type \"{ty}\" (expected one of: {})",
+                ModifierKind::ALL.map(ModifierKind::as_str).join(", ")
+            ),
+        )
+    })?;
+    let dpath = format!("{path}.data");
+    let data = match kind {
+        ModifierKind::NormFactor => {
+            null_data(obj, path, "normfactor")?;
+            ModifierData::NormFactor
+        }
+        ModifierKind::ShapeFactor => {
+            null_data(obj, path, "shapefactor")?;
+            ModifierData::ShapeFactor
+        }
+        ModifierKind::Lumi => {
+            null_data(obj, path, "lumi")?;
+            if name != "lumi" {
+                return Err(SpecError::invalid(
+                    format!("{path}.name"),
+                    format!("a lumi modifier must be named \"lumi\", found \"{name}\""),
+                ));
+            }
+            ModifierData::Lumi
+        }
+        ModifierKind::NormSys => {
+            let d = object(field(obj, "data", path)?, &dpath, &["hi", "lo"])?;
+            ModifierData::NormSys {
+                hi: number(field(d, "hi", &dpath)?, &format!("{dpath}.hi"))?,
+                lo: number(field(d, "lo", &dpath)?, &format!("{dpath}.lo"))?,
+            }
+        }
+        ModifierKind::HistoSys => {
+            let d = object(field(obj, "data", path)?, &dpath, &["hi_data", "lo_data"])?;
+            ModifierData::HistoSys {
+                hi_data: numbers(field(d, "hi_data", &dpath)?, &format!("{dpath}.hi_data"), 1)?,
+                lo_data: numbers(field(d, "lo_data", &dpath)?, &format!("{dpath}.lo_data"), 1)?,
+            }
+        }
+        ModifierKind::ShapeSys => ModifierData::ShapeSys(numbers(field(obj, "data", path)?, &dpath, 1)?),
+        ModifierKind::StatError => {
+            ModifierData::StatError(numbers(field(obj, "data", path)?, &dpath, 1)?)
+        }
+    };
+    Ok(Modifier { name, data })
+}
+
+fn observation(v: &Value, path: &str) -> R<Observation> {
+    let obj = object(v, path, &["name", "data"])?;
+    Ok(Observation {
+        name: string(field(obj, "name", path)?, &format!("{path}.name"))?,
+        data: numbers(field(obj, "data", path)?, &format!("{path}.data"), 1)?,
+    })
+}
+
+fn measurement(v: &Value, path: &str) -> R<Measurement> {
+    let obj = object(v, path, &["name", "config"])?;
+    let name = string(field(obj, "name", path)?, &format!("{path}.name"))?;
+    let cpath = format!("{path}.config");
+    let config = object(field(obj, "config", path)?, &cpath, &["poi", "parameters"])?;
+    let poi = string(field(config, "poi", &cpath)?, &format!("{cpath}.poi"))?;
+    let parameters = array(field(config, "parameters", &cpath)?, &format!("{cpath}.parameters"))?
+        .iter()
+        .enumerate()
+        .map(|(i, p)| parameter_config(p, &format!("{cpath}.parameters[{i}]")))
+        .collect::<R<Vec<_>>>()?;
+    Ok(Measurement {
+        name,
+        poi,
+        parameters,
+    })
+}
+
+/// Parses one measurement parameter configuration.
+pub(crate) fn parameter_config(v: &Value, path: &str) -> R<ParameterConfig> {
+    let obj = object(
+        v,
+        path,
+        &["name", "inits", "bounds", "auxdata", "factors", "sigmas", "fixed"],
+    )?;
+    let opt_numbers = |key: &str| -> R<Option<Vec<f64>>> {
+        obj.get(key)
+            .map(|x| numbers(x, &format!("{path}.{key}"), 1))
+            .transpose()
+    };
+    let bounds = obj
+        .get("bounds")
+        .map(|b| {
+            let bpath = format!("{path}.bounds");
+            array(b, &bpath)?
+                .iter()
+                .enumerate()
+                .map(|(i, pair)| {
+                    let ppath = format!("{bpath}[{i}]");
+                    let xs = numbers(pair, &ppath, 2)?;
+                    if xs.len() != 2 {
+                        return Err(SpecError::invalid(
+                            ppath,
+                            format!("expected a pair [lo, hi], found {} numbers", xs.len()),
+                        ));
+                    }
+                    if xs[0] > xs[1] {
+                        return Err(SpecError::invalid(
+                            ppath,
+                            format!("lower bound {} is above upper bound {}", xs[0], xs[1]),
+                        ));
+                    }
+                    Ok([xs[0], xs[1]])
+                })
+                .collect::<R<Vec<_>>>()
+        })
+        .transpose()?;
+    let fixed = obj
+        .get("fixed")
+        .map(|f| {
+            f.as_bool().ok_or_else(|| {
+                SpecError::invalid(
+                    format!("{path}.fixed"),
+                    format!("expected a boolean, found {}", kind_of(f)),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(ParameterConfig {
+        name: string(field(obj, "name", path)?, &format!("{path}.name"))?,
+        inits: opt_numbers("inits")?,
+        bounds,
+        auxdata: opt_numbers("auxdata")?,
+        factors: opt_numbers("factors")?,
+        sigmas: opt_numbers("sigmas")?,
+        fixed,
+    })
+}
+
+fn unique<'a>(names: impl Iterator<Item = &'a str>, path: &str, what: &str) -> R<()> {
+    let mut seen = HashSet::new();
+    for (i, n) in names.enumerate() {
+        if !seen.insert(n) {
+            return Err(SpecError::invalid(
+                format!("{path}[{i}].name"),
+                format!("duplicate {what} name \"{n}\""),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks what the types alone cannot: counts, unique names, bins that line up, and
+/// observations that match their channels.
+pub(super) fn validate(ws: &Workspace) -> R<()> {
+    if ws.version != "1.0.0" {
+        return Err(SpecError::invalid(
+            "version",
+            format!("expected \"1.0.0\", found \"{}\"", ws.version),
+        ));
+    }
+    validate_channels(&ws.channels)?;
+    if ws.observations.is_empty() {
+        return Err(SpecError::invalid("observations", "expected at least one observation"));
+    }
+    unique(ws.observations.iter().map(|o| o.name.as_str()), "observations", "observation")?;
+    for (i, o) in ws.observations.iter().enumerate() {
+        let ch = ws.channels.iter().find(|c| c.name == o.name).ok_or_else(|| {
+            SpecError::invalid(
+                format!("observations[{i}].name"),
+                format!("observation for channel \"{}\", which the workspace does not have", o.name),
+            )
+        })?;
+        let nbins = ch.samples[0].data.len();
+        if o.data.len() != nbins {
+            return Err(SpecError::invalid(
+                format!("observations[{i}].data"),
+                format!(
+                    "expected {nbins} bins (channel \"{}\"), found {}",
+                    ch.name,
+                    o.data.len()
+                ),
+            ));
+        }
+    }
+    if ws.measurements.is_empty() {
+        return Err(SpecError::invalid("measurements", "expected at least one measurement"));
+    }
+    unique(ws.measurements.iter().map(|m| m.name.as_str()), "measurements", "measurement")?;
+    for (i, m) in ws.measurements.iter().enumerate() {
+        validate_parameter_configs(&m.parameters, &format!("measurements[{i}].config.parameters"))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_parameter_configs(params: &[ParameterConfig], path: &str) -> R<()> {
+    unique(params.iter().map(|p| p.name.as_str()), path, "parameter configuration")
+}
+
+/// Channel-level checks shared by workspaces and bare model specs.
+pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
+    if channels.is_empty() {
+        return Err(SpecError::invalid("channels", "expected at least one channel"));
+    }
+    unique(channels.iter().map(|c| c.name.as_str()), "channels", "channel")?;
+    for (ci, c) in channels.iter().enumerate() {
+        let cpath = format!("channels[{ci}]");
+        if c.samples.is_empty() {
+            return Err(SpecError::invalid(
+                format!("{cpath}.samples"),
+                format!("channel \"{}\" has no samples", c.name),
+            ));
+        }
+        unique(
+            c.samples.iter().map(|s| s.name.as_str()),
+            &format!("{cpath}.samples"),
+            "sample",
+        )?;
+        let nbins = c.samples[0].data.len();
+        for (si, s) in c.samples.iter().enumerate() {
+            let spath = format!("{cpath}.samples[{si}]");
+            if s.data.len() != nbins {
+                return Err(SpecError::invalid(
+                    format!("{spath}.data"),
+                    format!(
+                        "expected {nbins} bins (channel \"{}\", as its first sample), found {}",
+                        c.name,
+                        s.data.len()
+                    ),
+                ));
+            }
+            let mut seen = HashSet::new();
+            for (mi, m) in s.modifiers.iter().enumerate() {
+                let mpath = format!("{spath}.modifiers[{mi}]");
+                if !seen.insert((m.name.as_str(), m.data.kind())) {
+                    return Err(SpecError::invalid(
+                        format!("{mpath}.name"),
+                        format!(
+                            "duplicate modifier \"{}\" of type {} in sample \"{}\"",
+                            m.name,
+                            m.data.kind(),
+                            s.name
+                        ),
+                    ));
+                }
+                let check = |len: usize, sub: &str| -> R<()> {
+                    if len != nbins {
+                        return Err(SpecError::invalid(
+                            format!("{mpath}.data{sub}"),
+                            format!("expected {nbins} bins (channel \"{}\"), found {len}", c.name),
+                        ));
+                    }
+                    Ok(())
+                };
+                match &m.data {
+                    ModifierData::HistoSys { hi_data, lo_data } => {
+                        check(hi_data.len(), ".hi_data")?;
+                        check(lo_data.len(), ".lo_data")?;
+                    }
+                    ModifierData::ShapeSys(d) | ModifierData::StatError(d) => check(d.len(), "")?,
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
