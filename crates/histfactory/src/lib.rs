@@ -12,7 +12,7 @@
 //! - default interpolation codes are pyhf 0.7.6's `Model` defaults: normsys `code4`,
 //!   histosys `code4p`.
 //!
-//! ```ignore
+//! ```
 //! use histfactory::model::simple::uncorrelated_background;
 //! let model = uncorrelated_background(&[5.0], &[10.0], &[3.5])?;
 //! let data = model.data_with_auxdata(&[15.0])?;

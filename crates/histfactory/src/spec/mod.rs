@@ -20,6 +20,7 @@ mod error;
 mod parse;
 
 pub use error::SpecError;
+pub(crate) use parse::validate_channels;
 
 use std::path::Path;
 
@@ -259,6 +260,22 @@ impl Workspace {
     /// The observation of channel `name`, if any.
     pub fn observation(&self, name: &str) -> Option<&Observation> {
         self.observations.iter().find(|o| o.name == name)
+    }
+
+    /// Problems pyhf tolerates but that usually mean a mistake (an observation for a
+    /// channel the workspace does not have, a channel without observation), as
+    /// `(JSON path, message)` pairs.
+    pub fn lint(&self) -> Vec<(String, String)> {
+        parse::lint(self)
+    }
+
+    /// Like [`Workspace::from_value`], but also rejects what [`Workspace::lint`] reports.
+    pub fn from_value_strict(value: &serde_json::Value) -> Result<Self, SpecError> {
+        let ws = Self::from_value(value)?;
+        match ws.lint().into_iter().next() {
+            Some((path, message)) => Err(SpecError::Invalid { path, message }),
+            None => Ok(ws),
+        }
     }
 
     fn validate(&self) -> Result<(), SpecError> {

@@ -23,9 +23,9 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 fn object<'a>(v: &'a Value, path: &str, allowed: &[&str]) -> R<&'a Map<String, Value>> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| SpecError::invalid(path, format!("expected an object, found {}", kind_of(v))))?;
+    let obj = v.as_object().ok_or_else(|| {
+        SpecError::invalid(path, format!("expected an object, found {}", kind_of(v)))
+    })?;
     if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(SpecError::invalid(
             path,
@@ -71,7 +71,11 @@ fn numbers(v: &Value, path: &str, min_items: usize) -> R<Vec<f64>> {
 }
 
 pub(super) fn workspace(v: &Value) -> R<Workspace> {
-    let obj = object(v, "$", &["channels", "observations", "measurements", "version"])?;
+    let obj = object(
+        v,
+        "$",
+        &["channels", "observations", "measurements", "version"],
+    )?;
     let channels = array(field(obj, "channels", "$")?, "channels")?
         .iter()
         .enumerate()
@@ -181,7 +185,9 @@ fn modifier(v: &Value, path: &str) -> R<Modifier> {
                 lo_data: numbers(field(d, "lo_data", &dpath)?, &format!("{dpath}.lo_data"), 1)?,
             }
         }
-        ModifierKind::ShapeSys => ModifierData::ShapeSys(numbers(field(obj, "data", path)?, &dpath, 1)?),
+        ModifierKind::ShapeSys => {
+            ModifierData::ShapeSys(numbers(field(obj, "data", path)?, &dpath, 1)?)
+        }
         ModifierKind::StatError => {
             ModifierData::StatError(numbers(field(obj, "data", path)?, &dpath, 1)?)
         }
@@ -203,11 +209,14 @@ fn measurement(v: &Value, path: &str) -> R<Measurement> {
     let cpath = format!("{path}.config");
     let config = object(field(obj, "config", path)?, &cpath, &["poi", "parameters"])?;
     let poi = string(field(config, "poi", &cpath)?, &format!("{cpath}.poi"))?;
-    let parameters = array(field(config, "parameters", &cpath)?, &format!("{cpath}.parameters"))?
-        .iter()
-        .enumerate()
-        .map(|(i, p)| parameter_config(p, &format!("{cpath}.parameters[{i}]")))
-        .collect::<R<Vec<_>>>()?;
+    let parameters = array(
+        field(config, "parameters", &cpath)?,
+        &format!("{cpath}.parameters"),
+    )?
+    .iter()
+    .enumerate()
+    .map(|(i, p)| parameter_config(p, &format!("{cpath}.parameters[{i}]")))
+    .collect::<R<Vec<_>>>()?;
     Ok(Measurement {
         name,
         poi,
@@ -220,7 +229,9 @@ pub(crate) fn parameter_config(v: &Value, path: &str) -> R<ParameterConfig> {
     let obj = object(
         v,
         path,
-        &["name", "inits", "bounds", "auxdata", "factors", "sigmas", "fixed"],
+        &[
+            "name", "inits", "bounds", "auxdata", "factors", "sigmas", "fixed",
+        ],
     )?;
     let opt_numbers = |key: &str| -> R<Option<Vec<f64>>> {
         obj.get(key)
@@ -300,16 +311,23 @@ pub(super) fn validate(ws: &Workspace) -> R<()> {
     }
     validate_channels(&ws.channels)?;
     if ws.observations.is_empty() {
-        return Err(SpecError::invalid("observations", "expected at least one observation"));
+        return Err(SpecError::invalid(
+            "observations",
+            "expected at least one observation",
+        ));
     }
-    unique(ws.observations.iter().map(|o| o.name.as_str()), "observations", "observation")?;
+    unique(
+        ws.observations.iter().map(|o| o.name.as_str()),
+        "observations",
+        "observation",
+    )?;
     for (i, o) in ws.observations.iter().enumerate() {
-        let ch = ws.channels.iter().find(|c| c.name == o.name).ok_or_else(|| {
-            SpecError::invalid(
-                format!("observations[{i}].name"),
-                format!("observation for channel \"{}\", which the workspace does not have", o.name),
-            )
-        })?;
+        // An observation without a channel is tolerated here, as pyhf does (published
+        // workspaces that were pruned carry them); `lint` reports it and strict reading
+        // rejects it.
+        let Some(ch) = ws.channels.iter().find(|c| c.name == o.name) else {
+            continue;
+        };
         let nbins = ch.samples[0].data.len();
         if o.data.len() != nbins {
             return Err(SpecError::invalid(
@@ -323,25 +341,46 @@ pub(super) fn validate(ws: &Workspace) -> R<()> {
         }
     }
     if ws.measurements.is_empty() {
-        return Err(SpecError::invalid("measurements", "expected at least one measurement"));
+        return Err(SpecError::invalid(
+            "measurements",
+            "expected at least one measurement",
+        ));
     }
-    unique(ws.measurements.iter().map(|m| m.name.as_str()), "measurements", "measurement")?;
+    unique(
+        ws.measurements.iter().map(|m| m.name.as_str()),
+        "measurements",
+        "measurement",
+    )?;
     for (i, m) in ws.measurements.iter().enumerate() {
-        validate_parameter_configs(&m.parameters, &format!("measurements[{i}].config.parameters"))?;
+        validate_parameter_configs(
+            &m.parameters,
+            &format!("measurements[{i}].config.parameters"),
+        )?;
     }
     Ok(())
 }
 
 pub(crate) fn validate_parameter_configs(params: &[ParameterConfig], path: &str) -> R<()> {
-    unique(params.iter().map(|p| p.name.as_str()), path, "parameter configuration")
+    unique(
+        params.iter().map(|p| p.name.as_str()),
+        path,
+        "parameter configuration",
+    )
 }
 
 /// Channel-level checks shared by workspaces and bare model specs.
 pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
     if channels.is_empty() {
-        return Err(SpecError::invalid("channels", "expected at least one channel"));
+        return Err(SpecError::invalid(
+            "channels",
+            "expected at least one channel",
+        ));
     }
-    unique(channels.iter().map(|c| c.name.as_str()), "channels", "channel")?;
+    unique(
+        channels.iter().map(|c| c.name.as_str()),
+        "channels",
+        "channel",
+    )?;
     for (ci, c) in channels.iter().enumerate() {
         let cpath = format!("channels[{ci}]");
         if c.samples.is_empty() {
@@ -386,7 +425,10 @@ pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
                     if len != nbins {
                         return Err(SpecError::invalid(
                             format!("{mpath}.data{sub}"),
-                            format!("expected {nbins} bins (channel \"{}\"), found {len}", c.name),
+                            format!(
+                                "expected {nbins} bins (channel \"{}\"), found {len}",
+                                c.name
+                            ),
                         ));
                     }
                     Ok(())
@@ -403,4 +445,29 @@ pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
         }
     }
     Ok(())
+}
+
+/// Problems pyhf tolerates but that usually mean a mistake, as (JSON path, message).
+pub(super) fn lint(ws: &Workspace) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, o) in ws.observations.iter().enumerate() {
+        if !ws.channels.iter().any(|c| c.name == o.name) {
+            out.push((
+                format!("observations[{i}].name"),
+                format!(
+                    "observation for channel \"{}\", which the workspace does not have",
+                    o.name
+                ),
+            ));
+        }
+    }
+    for (ci, c) in ws.channels.iter().enumerate() {
+        if !ws.observations.iter().any(|o| o.name == c.name) {
+            out.push((
+                format!("channels[{ci}].name"),
+                format!("channel \"{}\" has no observation", c.name),
+            ));
+        }
+    }
+    out
 }

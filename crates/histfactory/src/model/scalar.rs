@@ -1,0 +1,82 @@
+//! The number type the likelihood is written over.
+//!
+//! Evaluation code is generic over [`Scalar`] so that one implementation serves two
+//! purposes: with `f64` it is the fast path, and with a forward dual number
+//! ([`num_dual::Dual64`]) pushed through the hand-written gradient it yields exact
+//! Hessian columns (and an independent check of the gradient).
+
+use num_dual::{Dual64, DualNum};
+use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// The arithmetic the likelihood needs, implemented for `f64` and `Dual64`.
+pub trait Scalar:
+    Copy
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+{
+    /// A constant (zero derivative).
+    fn cst(x: f64) -> Self;
+    /// The real part, used for branch decisions (which interpolation branch, clipping).
+    fn re(self) -> f64;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// Exponential.
+    fn exp(self) -> Self;
+    /// Multiplication by a plain number.
+    fn scale(self, f: f64) -> Self;
+}
+
+impl Scalar for f64 {
+    #[inline(always)]
+    fn cst(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn re(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        f64::ln(self)
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        f64::exp(self)
+    }
+    #[inline(always)]
+    fn scale(self, f: f64) -> Self {
+        self * f
+    }
+}
+
+impl Scalar for Dual64 {
+    #[inline(always)]
+    fn cst(x: f64) -> Self {
+        Dual64::from(x)
+    }
+    #[inline(always)]
+    fn re(self) -> f64 {
+        self.re
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        DualNum::ln(&self)
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        DualNum::exp(&self)
+    }
+    #[inline(always)]
+    fn scale(self, f: f64) -> Self {
+        self * f
+    }
+}
