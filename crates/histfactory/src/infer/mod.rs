@@ -1,1 +1,102 @@
-//! Inference (work in progress in this commit).
+//! Inference: test statistics, asymptotic and toy p-values, CLs, root finding for limits.
+//!
+//! This module holds the *model-independent numerical core* of inference, as pure functions
+//! that reproduce pyhf 0.7.6's semantics (`pyhf.infer`):
+//!
+//! - [`distributions`]: the standard normal cdf / survival function, accurate far in the
+//!   tails (p-values of 9σ and beyond);
+//! - [`test_statistics`]: `q0`, `qmu`, `qmu_tilde`, `tmu`, `tmu_tilde` from the two fitted
+//!   `twice_nll` values;
+//! - [`asymptotics`]: the asymptotic calculator's formulas (test statistic in "−μ̂/σ space",
+//!   CLs+b, CLb, CLs and the 5-value expected band), including the `clipped_normal` option;
+//! - [`toys`]: empirical-distribution p-values, the expected band from background-only toys,
+//!   reproducible per-toy random number generators, Poisson and normal samplers;
+//! - [`toms748`](mod@toms748): the TOMS 748 bracketing root finder used by pyhf's `toms748_scan`;
+//! - [`intervals`]: upper limits from a grid of CLs values by linear interpolation, as
+//!   pyhf's `linear_grid_scan`.
+//!
+//! The fits that produce the inputs (`twice_nll` at the conditional and global minima, the
+//! Asimov data) live in the model, likelihood and fit layers.
+
+pub mod asymptotics;
+pub mod distributions;
+pub mod intervals;
+pub mod test_statistics;
+pub mod toms748;
+pub mod toys;
+
+pub use asymptotics::{
+    asymptotic_pvalues, asymptotic_test_stat, AsymptoticResult, BaseDist, EXPECTED_NSIGMA,
+};
+pub use distributions::{normal_cdf, normal_sf};
+pub use intervals::{crossing, interp, upper_limit_from_grid, GridUpperLimit};
+pub use test_statistics::{q0, qmu, qmu_tilde, tmu, tmu_tilde, TestStat};
+pub use toms748::{toms748, toms748_try, Toms748Options, Toms748Result};
+pub use toys::{
+    empirical_pvalue, percentiles, sample_normal, sample_poisson, toy_expected_band, toy_pvalues,
+    toy_rng, ToyExpectedBand, ToyPValues, NORMAL_PERCENTILES,
+};
+
+/// Errors of the inference layer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InferError {
+    /// A test-statistic name that pyhf does not accept (`qtilde`, `q`, `q0`).
+    #[error("unknown test statistic \"{name}\" (expected one of: qtilde, q, q0)")]
+    UnknownTestStat {
+        /// The name given.
+        name: String,
+    },
+    /// A test-statistic value that cannot come from a likelihood ratio (negative or NaN).
+    #[error("{name} must be a non-negative number, got {value}")]
+    InvalidTestStatValue {
+        /// Which value (`q_obs`, `q_asimov`, ...).
+        name: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// An argument outside its allowed range.
+    #[error("invalid {name}: {message}")]
+    InvalidArgument {
+        /// The argument's name.
+        name: &'static str,
+        /// What was expected and what was found.
+        message: String,
+    },
+    /// Two inputs that must have the same length do not.
+    #[error("length mismatch: {what} has {found} entries, expected {expected}")]
+    LengthMismatch {
+        /// What the lengths are about.
+        what: &'static str,
+        /// The expected length.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// An empty input where at least one value is needed.
+    #[error("{what} is empty")]
+    Empty {
+        /// What is empty.
+        what: &'static str,
+    },
+    /// The function values at the two ends of a root-finding bracket have the same sign.
+    #[error("f(a) = {fa} and f(b) = {fb} at a = {a}, b = {b} do not bracket a sign change")]
+    NotBracketed {
+        /// Lower end of the bracket.
+        a: f64,
+        /// Upper end of the bracket.
+        b: f64,
+        /// Function value at `a`.
+        fa: f64,
+        /// Function value at `b`.
+        fb: f64,
+    },
+    /// The function returned a non-finite value where the root finder needed a number.
+    #[error("the function value at x = {x} is {value}; the root finder cannot continue")]
+    NonFiniteFunctionValue {
+        /// Where the function was evaluated.
+        x: f64,
+        /// What it returned.
+        value: f64,
+    },
+}
