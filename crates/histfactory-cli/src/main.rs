@@ -1,1 +1,49 @@
-fn main() {}
+//! The `histfactory` command line: a thin front over the library. Exit codes: 0 success,
+//! 2 the input is wrong, 1 the computation failed (for example a fit that did not converge).
+
+mod inspect;
+mod logpdf;
+mod model_args;
+mod simplemodel;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// HistFactory likelihoods from pyhf JSON workspaces: inspect, evaluate, fit, infer, plot.
+#[derive(Parser, Debug)]
+#[command(name = "histfactory", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Summarise a workspace's model: channels, samples, modifiers, parameters
+    Inspect(inspect::InspectArgs),
+    /// logpdf (and gradient) at parameter vectors
+    Logpdf(logpdf::LogpdfArgs),
+    /// Write one of pyhf's simple models as a workspace
+    #[command(subcommand)]
+    Simplemodel(simplemodel::SimpleModel),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Logpdf(a) => logpdf::run(a),
+        Command::Simplemodel(c) => simplemodel::run(c),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<model_args::InputError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -296,3 +296,63 @@ pub fn value_from_bytes(bytes: &[u8]) -> Result<serde_json::Value, SpecError> {
         serde_json::from_slice(bytes).map_err(|e| SpecError::Json(e.to_string()))
     }
 }
+
+impl Workspace {
+    /// The workspace as pyhf JSON (the inverse of [`Workspace::from_value`]).
+    pub fn to_value(&self) -> serde_json::Value {
+        use serde_json::{json, Value};
+        let modifier = |m: &Modifier| -> Value {
+            let data = match &m.data {
+                ModifierData::NormFactor | ModifierData::ShapeFactor | ModifierData::Lumi => {
+                    Value::Null
+                }
+                ModifierData::NormSys { hi, lo } => json!({"hi": hi, "lo": lo}),
+                ModifierData::HistoSys { hi_data, lo_data } => {
+                    json!({"hi_data": hi_data, "lo_data": lo_data})
+                }
+                ModifierData::ShapeSys(d) | ModifierData::StatError(d) => json!(d),
+            };
+            json!({"name": m.name, "type": m.data.kind().as_str(), "data": data})
+        };
+        let param = |p: &ParameterConfig| -> Value {
+            let mut o = serde_json::Map::new();
+            o.insert("name".into(), json!(p.name));
+            if let Some(x) = &p.inits {
+                o.insert("inits".into(), json!(x));
+            }
+            if let Some(x) = &p.bounds {
+                o.insert("bounds".into(), json!(x));
+            }
+            if let Some(x) = &p.auxdata {
+                o.insert("auxdata".into(), json!(x));
+            }
+            if let Some(x) = &p.factors {
+                o.insert("factors".into(), json!(x));
+            }
+            if let Some(x) = &p.sigmas {
+                o.insert("sigmas".into(), json!(x));
+            }
+            if let Some(x) = p.fixed {
+                o.insert("fixed".into(), json!(x));
+            }
+            Value::Object(o)
+        };
+        json!({
+            "channels": self.channels.iter().map(|c| json!({
+                "name": c.name,
+                "samples": c.samples.iter().map(|s| json!({
+                    "name": s.name,
+                    "data": s.data,
+                    "modifiers": s.modifiers.iter().map(modifier).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "observations": self.observations.iter()
+                .map(|o| json!({"name": o.name, "data": o.data})).collect::<Vec<_>>(),
+            "measurements": self.measurements.iter().map(|m| json!({
+                "name": m.name,
+                "config": {"poi": m.poi, "parameters": m.parameters.iter().map(param).collect::<Vec<_>>()},
+            })).collect::<Vec<_>>(),
+            "version": self.version,
+        })
+    }
+}
