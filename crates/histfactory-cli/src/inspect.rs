@@ -6,7 +6,9 @@ use serde_json::json;
 
 /// Summarise a workspace: channels, samples, modifiers and parameters.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  histfactory inspect workspace.json\n  histfactory inspect BkgOnly.json.gz -p patch.json --json")]
+#[command(
+    after_help = "Example:\n  histfactory inspect workspace.json\n  histfactory inspect BkgOnly.json.gz -p patch.json --json"
+)]
 pub struct InspectArgs {
     #[command(flatten)]
     pub model: ModelArgs,
@@ -52,7 +54,10 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     println!("     parameter sets  {}", model.parameter_sets().len());
     println!("         parameters  {}", model.n_pars());
     println!("          modifiers  {n_mods}");
-    println!("                POI  {}", model.poi_name().unwrap_or("(none)"));
+    println!(
+        "                POI  {}",
+        model.poi_name().unwrap_or("(none)")
+    );
     println!();
     println!("{:<40} {:>6}", "channel", "nbins");
     println!("{:-<40} {:->6}", "", "");
@@ -64,7 +69,12 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     println!();
     // Modifiers by type: how many (channel, sample) places each type appears in.
     let mut by_type: std::collections::BTreeMap<&str, usize> = Default::default();
-    for m in ws.channels.iter().flat_map(|c| &c.samples).flat_map(|s| &s.modifiers) {
+    for m in ws
+        .channels
+        .iter()
+        .flat_map(|c| &c.samples)
+        .flat_map(|s| &s.modifiers)
+    {
         *by_type.entry(m.data.kind().as_str()).or_default() += 1;
     }
     println!("{:<14} {:>8}", "modifier type", "count");
@@ -77,7 +87,10 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         "{:<36} {:<12} {:>4} {:>10} {:>22} {:<10} {:>6}",
         "parameter set", "type", "n", "init", "bounds", "constraint", "fixed"
     );
-    println!("{:-<36} {:-<12} {:->4} {:->10} {:->22} {:-<10} {:->6}", "", "", "", "", "", "", "");
+    println!(
+        "{:-<36} {:-<12} {:->4} {:->10} {:->22} {:-<10} {:->6}",
+        "", "", "", "", "", "", ""
+    );
     for p in model.parameter_sets() {
         let constraint = match p.constraint {
             Constraint::None => "none",
@@ -93,10 +106,21 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             p.inits[0],
             format!("[{}, {}]", p.bounds[0][0], p.bounds[0][1]),
             constraint,
-            if fixed == 0 { String::new() } else { format!("{fixed}/{}", p.n_pars) }
+            if fixed == 0 {
+                String::new()
+            } else {
+                format!("{fixed}/{}", p.n_pars)
+            }
         );
     }
     println!();
-    println!("measurements: {}", ws.measurements.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "measurements: {}",
+        ws.measurements
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }

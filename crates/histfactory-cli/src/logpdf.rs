@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 /// Evaluate logpdf at parameter vectors (pyhf order), optionally with its gradient.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  echo '[1.0, 1.0]' > pars.json\n  histfactory logpdf seed_model.json --pars pars.json --grad --json")]
+#[command(
+    after_help = "Example:\n  echo '[1.0, 1.0]' > pars.json\n  histfactory logpdf seed_model.json --pars pars.json --grad --json"
+)]
 pub struct LogpdfArgs {
     #[command(flatten)]
     pub model: ModelArgs,
@@ -35,7 +37,10 @@ pub fn run(args: LogpdfArgs) -> anyhow::Result<()> {
             .logpdf_batch(&points, &data)
             .map_err(input)?
             .into_iter()
-            .map(|logpdf| histfactory::likelihood::GridPoint { logpdf, grad: Vec::new() })
+            .map(|logpdf| histfactory::likelihood::GridPoint {
+                logpdf,
+                grad: Vec::new(),
+            })
             .collect()
     };
     for (p, r) in points.iter().zip(&results) {

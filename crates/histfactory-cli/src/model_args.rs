@@ -52,7 +52,8 @@ pub fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).map_err(input)?;
-        histfactory::spec::value_from_bytes(&bytes).map_err(|e| input(anyhow::anyhow!("<stdin>: {e}")))
+        histfactory::spec::value_from_bytes(&bytes)
+            .map_err(|e| input(anyhow::anyhow!("<stdin>: {e}")))
     } else {
         Workspace::read_value(path).map_err(input)
     }
@@ -61,10 +62,18 @@ pub fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
 /// Reads a JSON file holding numbers: one vector, or an array of vectors.
 pub fn read_vectors(path: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
     let v = read_json(path)?;
-    let err = || input(anyhow::anyhow!("{}: expected a JSON array of numbers or an array of such arrays", path.display()));
+    let err = || {
+        input(anyhow::anyhow!(
+            "{}: expected a JSON array of numbers or an array of such arrays",
+            path.display()
+        ))
+    };
     let arr = v.as_array().ok_or_else(err)?;
     if arr.iter().all(|x| x.is_number()) {
-        return Ok(vec![arr.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect()]);
+        return Ok(vec![arr
+            .iter()
+            .map(|x| x.as_f64().unwrap_or(f64::NAN))
+            .collect()]);
     }
     arr.iter()
         .map(|row| {
@@ -125,7 +134,10 @@ pub fn data_for(model: &Model, data: Option<&Path>) -> anyhow::Result<Vec<f64>> 
         Some(path) => {
             let mut v = read_vectors(path)?;
             if v.len() != 1 {
-                bail!(InputError(anyhow::anyhow!("{}: expected one data vector", path.display())));
+                bail!(InputError(anyhow::anyhow!(
+                    "{}: expected one data vector",
+                    path.display()
+                )));
             }
             let d = v.remove(0);
             let n = model.n_main() + model.n_aux();

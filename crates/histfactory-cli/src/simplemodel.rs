@@ -1,12 +1,16 @@
 //! `histfactory simplemodel`: pyhf's simple models as complete workspaces.
 
-use histfactory::model::simple::{correlated_background_workspace, uncorrelated_background_workspace};
+use histfactory::model::simple::{
+    correlated_background_workspace, uncorrelated_background_workspace,
+};
 
 /// Write one of pyhf's simple models as a workspace on standard output.
 #[derive(clap::Subcommand, Debug)]
 pub enum SimpleModel {
     /// Signal (normfactor mu) + background with uncorrelated per-bin uncertainties (shapesys)
-    #[command(after_help = "Example:\n  histfactory simplemodel uncorrelated-background --signal 5 --bkg 10 --bkg-uncertainty 3.5 --observed 15")]
+    #[command(
+        after_help = "Example:\n  histfactory simplemodel uncorrelated-background --signal 5 --bkg 10 --bkg-uncertainty 3.5 --observed 15"
+    )]
     UncorrelatedBackground {
         /// Signal yields per bin, comma-separated
         #[arg(long, value_delimiter = ',', required = true)]
@@ -22,7 +26,9 @@ pub enum SimpleModel {
         observed: Option<Vec<f64>>,
     },
     /// Signal (normfactor mu) + background with a correlated shape uncertainty (histosys)
-    #[command(after_help = "Example:\n  histfactory simplemodel correlated-background --signal 12,11 --bkg 50,52 --bkg-up 45,57 --bkg-down 55,47")]
+    #[command(
+        after_help = "Example:\n  histfactory simplemodel correlated-background --signal 12,11 --bkg 50,52 --bkg-up 45,57 --bkg-down 55,47"
+    )]
     CorrelatedBackground {
         /// Signal yields per bin
         #[arg(long, value_delimiter = ',', required = true)]
@@ -44,10 +50,21 @@ pub enum SimpleModel {
 
 pub fn run(cmd: SimpleModel) -> anyhow::Result<()> {
     let ws = match cmd {
-        SimpleModel::UncorrelatedBackground { signal, bkg, bkg_uncertainty, observed } => {
+        SimpleModel::UncorrelatedBackground {
+            signal,
+            bkg,
+            bkg_uncertainty,
+            observed,
+        } => {
             uncorrelated_background_workspace(&signal, &bkg, &bkg_uncertainty, observed.as_deref())
         }
-        SimpleModel::CorrelatedBackground { signal, bkg, bkg_up, bkg_down, observed } => {
+        SimpleModel::CorrelatedBackground {
+            signal,
+            bkg,
+            bkg_up,
+            bkg_down,
+            observed,
+        } => {
             correlated_background_workspace(&signal, &bkg, &bkg_up, &bkg_down, observed.as_deref())
         }
     };

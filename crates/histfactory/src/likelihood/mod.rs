@@ -205,3 +205,6 @@ pub(crate) fn hessian_into(
         dp[i] = Dual64::from(pars[i]);
     }
 }
+
+#[cfg(test)]
+mod tests;
