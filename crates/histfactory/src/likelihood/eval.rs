@@ -12,7 +12,7 @@
 //! Everything is generic over [`Scalar`] so that dual numbers pushed through the same code
 //! give exact Hessian columns.
 
-use crate::model::interp::histo_coeffs;
+use crate::model::interp::{histo_coeffs, HistoCoeffs};
 use crate::model::{ConstraintTerm, Model, Scalar, ScalarFactor};
 
 /// Data prepared once for repeated evaluation: main counts, auxdata, and the constant
@@ -66,6 +66,8 @@ pub struct Scratch<T> {
     adj_a: Vec<T>,
     adj_f: Vec<T>,
     suffix: Vec<T>,
+    hcoef: Vec<HistoCoeffs<T>>,
+    npow: Vec<[T; 7]>,
     sample_clipped: Vec<bool>,
     bin_clipped: Vec<bool>,
 }
@@ -92,6 +94,16 @@ impl<T: Scalar> Scratch<T> {
             adj_a: vec![z; nsb],
             adj_f: vec![z; nsb],
             suffix: vec![z; maxscal + 1],
+            hcoef: vec![
+                HistoCoeffs {
+                    c_up: z,
+                    c_dn: z,
+                    d_up: z,
+                    d_dn: z
+                };
+                model.n_pars()
+            ],
+            npow: vec![[z; 7]; model.n_pars()],
             sample_clipped: vec![false; nsb],
             bin_clipped: vec![false; model.n_main],
         }
@@ -110,6 +122,17 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     for r in s.rates.iter_mut() {
         *r = T::cst(0.0);
     }
+    for &i in &model.histo_params {
+        s.hcoef[i] = histo_coeffs(code, pars[i]);
+    }
+    for &i in &model.normsys_params {
+        let x = pars[i];
+        let pw = &mut s.npow[i];
+        pw[0] = T::cst(1.0);
+        for k in 1..7 {
+            pw[k] = pw[k - 1] * x;
+        }
+    }
     let (mut sb, mut sc) = (0, 0);
     for (bi, blk) in model.blocks.iter().enumerate() {
         let n = blk.nominal.len();
@@ -117,7 +140,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
         for (k, f) in blk.scalars.iter().enumerate() {
             let vd = match f {
                 ScalarFactor::Direct(i) => (pars[*i], T::cst(1.0)),
-                ScalarFactor::NormSys(i, interp) => interp.eval(pars[*i]),
+                ScalarFactor::NormSys(i, interp) => interp.eval_pow(&s.npow[*i]),
             };
             s.scal[sc + k] = vd;
             p *= vd.0;
@@ -129,7 +152,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
             *x = T::cst(nom);
         }
         for h in &blk.histos {
-            let c = histo_coeffs(code, pars[h.param]);
+            let c = s.hcoef[h.param];
             // Hot: per bin of every histosys; alpha-dependent coefficients are hoisted.
             for ((x, &u), &d) in a.iter_mut().zip(&h.up).zip(&h.dn) {
                 *x += c.c_up.scale(u) + c.c_dn.scale(d);
@@ -260,7 +283,6 @@ pub(crate) fn logpdf<T: Scalar>(
 
 /// Reverse pass over the blocks, from the main-term adjoints in `s.adj`.
 fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
-    let code = model.options.histosys_code;
     let clip = model.options.clip_sample.is_some();
     let (mut sb, mut sc) = (0, 0);
     for (bi, blk) in model.blocks.iter().enumerate() {
@@ -280,7 +302,7 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
         }
         let adj_a = &s.adj_a[sb..sb + n];
         for h in &blk.histos {
-            let c = histo_coeffs(code, pars[h.param]);
+            let c = s.hcoef[h.param];
             let (mut su, mut sd) = (T::cst(0.0), T::cst(0.0));
             for ((&g, &u), &d) in adj_a.iter().zip(&h.up).zip(&h.dn) {
                 su += g.scale(u);

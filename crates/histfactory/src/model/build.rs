@@ -491,11 +491,17 @@ pub(crate) fn compile(
                         p,
                         NormSysInterp::new(options.normsys_code, *hi, *lo),
                     )),
-                    ModifierData::HistoSys { hi_data, lo_data } => block.histos.push(HistoTerm {
-                        param: p,
-                        up: hi_data.iter().zip(&s.data).map(|(h, n)| h - n).collect(),
-                        dn: s.data.iter().zip(lo_data).map(|(n, l)| n - l).collect(),
-                    }),
+                    ModifierData::HistoSys { hi_data, lo_data } => {
+                        let up: Vec<f64> =
+                            hi_data.iter().zip(&s.data).map(|(h, n)| h - n).collect();
+                        let dn: Vec<f64> = s.data.iter().zip(lo_data).map(|(n, l)| n - l).collect();
+                        // Published workspaces carry many histosys whose variations equal the
+                        // nominal (3/4 of 1Lbb's): their delta is identically zero, so they
+                        // are left out of the hot loop (the parameter and its constraint stay).
+                        if up.iter().chain(&dn).any(|x| *x != 0.0) {
+                            block.histos.push(HistoTerm { param: p, up, dn });
+                        }
+                    }
                     ModifierData::ShapeFactor
                     | ModifierData::ShapeSys(_)
                     | ModifierData::StatError(_) => block.binwise.push(p),
@@ -535,7 +541,26 @@ pub(crate) fn compile(
         }
     }
 
+    let mut histo_params: Vec<usize> = blocks
+        .iter()
+        .flat_map(|b| b.histos.iter().map(|h| h.param))
+        .collect();
+    histo_params.sort_unstable();
+    histo_params.dedup();
+    let mut normsys_params: Vec<usize> = blocks
+        .iter()
+        .flat_map(|b| b.scalars.iter())
+        .filter_map(|f| match f {
+            ScalarFactor::NormSys(p, _) => Some(*p),
+            ScalarFactor::Direct(_) => None,
+        })
+        .collect();
+    normsys_params.sort_unstable();
+    normsys_params.dedup();
+
     Ok(Model {
+        histo_params,
+        normsys_params,
         channels: channel_infos,
         samples,
         param_sets: sets,

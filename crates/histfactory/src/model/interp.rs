@@ -122,6 +122,26 @@ impl NormSysInterp {
         }
     }
 
+    /// The factor and its derivative from precomputed powers `[1, x, x^2, ..., x^6]` of
+    /// alpha (shared by every normsys of the same parameter).
+    #[inline]
+    pub(crate) fn eval_pow<T: Scalar>(&self, pw: &[T; 7]) -> (T, T) {
+        let alpha = pw[1];
+        let a = alpha.re();
+        if self.code == NormSysCode::Code4 && a > -1.0 && a < 1.0 {
+            let p = &self.poly;
+            let mut v = T::cst(1.0);
+            let mut d = T::cst(0.0);
+            for i in 0..6 {
+                v += pw[i + 1].scale(p[i]);
+                d += pw[i].scale(p[i] * (i as f64 + 1.0));
+            }
+            (v, d)
+        } else {
+            self.eval(alpha)
+        }
+    }
+
     /// The factor at `alpha` and its derivative.
     #[inline]
     pub(crate) fn eval<T: Scalar>(&self, alpha: T) -> (T, T) {
@@ -169,7 +189,7 @@ impl NormSysInterp {
 /// The alpha-dependent coefficients of an additive (histosys) interpolation: for every bin
 /// the delta is `c_up * up + c_dn * dn` with `up = hi - nom`, `dn = nom - lo`, and the
 /// derivative `d_up * up + d_dn * dn`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct HistoCoeffs<T> {
     pub c_up: T,
     pub c_dn: T,

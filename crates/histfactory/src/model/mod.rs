@@ -155,6 +155,10 @@ pub struct Model {
     pub(crate) poi: Option<usize>,
     pub(crate) n_main: usize,
     pub(crate) blocks: Vec<Block>,
+    /// Parameters used by histosys terms and by normsys factors: their alpha-dependent
+    /// coefficients are computed once per evaluation, not once per sample.
+    pub(crate) histo_params: Vec<usize>,
+    pub(crate) normsys_params: Vec<usize>,
     /// Constraint terms in auxdata order: Gaussian and Poisson interleaved as pyhf orders
     /// auxdata (par_order restricted to constrained sets).
     pub(crate) constraints: Vec<ConstraintTerm>,
