@@ -279,3 +279,8 @@ pub fn value_from_bytes(bytes: &[u8]) -> Result<serde_json::Value, SpecError> {
         serde_json::from_slice(bytes).map_err(|e| SpecError::Json(e.to_string()))
     }
 }
+
+pub mod digest;
+pub mod ops;
+pub mod patchset;
+pub mod pyjson;
