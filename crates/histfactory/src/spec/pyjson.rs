@@ -46,12 +46,7 @@ pub fn float_repr(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
-    // Rust's `{:e}` gives the shortest round-trip digits, as Python's repr does; only the
-    // layout differs, so take the digits and exponent from it and lay them out as Python.
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (digits, exp) = shortest_digits(x.abs());
     let sign = if x.is_sign_negative() { "-" } else { "" };
     // Python's `decpt`: the value is 0.DIGITS × 10^decpt.
     let decpt = exp + 1;
@@ -76,6 +71,36 @@ pub fn float_repr(x: f64) -> String {
         format!("{first}{frac}e{esign}{:02}", exp.abs())
     };
     format!("{sign}{body}")
+}
+
+/// Splits `{:e}` output (`d.ddde-5`) into its digits and decimal exponent.
+fn split_sci(sci: &str) -> (String, i32) {
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    (digits, exp.parse().unwrap_or(0))
+}
+
+/// The shortest decimal digits that read back as `x` (`x >= 0`), choosing as Python (David
+/// Gay's `dtoa` mode 0) does when several strings of that length read back: the one
+/// nearest to the exact binary value, ties to even. Rust's `{:e}` finds the shortest length
+/// but rounds ties up (0.59073638916015625 gives `...563`, Python `...562`), so the digits
+/// are redone with Rust's exact formatting (which rounds ties to even) at that length, and
+/// kept only if they still read back as `x`.
+fn shortest_digits(x: f64) -> (String, i32) {
+    let (digits, exp) = split_sci(&format!("{x:e}"));
+    if digits.len() <= 1 {
+        return (digits, exp);
+    }
+    let exact = format!("{:.*e}", digits.len() - 1, x);
+    if exact.parse::<f64>() == Ok(x) {
+        let (mut d, e) = split_sci(&exact);
+        while d.len() > 1 && d.ends_with('0') {
+            d.pop();
+        }
+        (d, e)
+    } else {
+        (digits, exp)
+    }
 }
 
 fn write_number(out: &mut String, n: &Number) {
@@ -218,6 +243,10 @@ mod tests {
             (0.1 + 0.2, "0.30000000000000004"),
             (123.456, "123.456"),
             (9999999999999998.0, "9999999999999998.0"),
+            // A tie between two shortest strings: Python rounds the exact value
+            // 0.59073638916015625 half to even.
+            (0.590_736_389_160_156_2, "0.5907363891601562"),
+            (0.5907363891601563, "0.5907363891601562"),
         ];
         for (x, want) in cases {
             assert_eq!(float_repr(*x), *want, "repr({x:?})");
