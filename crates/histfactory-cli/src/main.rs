@@ -1,1 +1,4 @@
+#[allow(dead_code)] // the CLI owner wires it: `Tools(tools::ToolCommand)` + `tools::run`
+mod tools;
+
 fn main() {}

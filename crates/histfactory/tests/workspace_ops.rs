@@ -5,6 +5,8 @@
 //! `tests/data/gen_workspace_ops.py` (run with pyhf 0.7.6), hashes computed with Python's
 //! `json`/`hashlib`, and the pyhf-patched reference workspace in `fixtures/reference/`.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected results
+
 use histfactory::spec::digest::{digest, prefixed, DigestAlgorithm};
 use histfactory::spec::ops::{
     apply_patches, combine, prune, rename, sort, CombineOptions, JoinMode, OpsError, PruneOptions,

@@ -110,6 +110,7 @@ pub fn prefixed(value: &serde_json::Value, algorithm: DigestAlgorithm) -> String
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic on unexpected results
 mod tests {
     use super::*;
     use serde_json::json;

@@ -303,7 +303,14 @@ fn prune_and_rename(ws: &Value, prune: &PruneOptions, rename: &RenameOptions) ->
     let channel_names: BTreeSet<&str> = typed.channels.iter().map(|c| c.name.as_str()).collect();
     let measurement_names: BTreeSet<&str> =
         typed.measurements.iter().map(|m| m.name.as_str()).collect();
-    let checks: [(&str, &[String], &[(String, String)], &BTreeSet<&str>); 4] = [
+    // (kind, names to prune, renames, names present)
+    type Check<'a> = (
+        &'a str,
+        &'a [String],
+        &'a [(String, String)],
+        &'a BTreeSet<&'a str>,
+    );
+    let checks: [Check; 4] = [
         (
             "modifiers",
             &prune.modifiers,
@@ -754,6 +761,7 @@ fn apply_one(doc: &mut Value, p: &Value, index: usize) -> R<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic on unexpected results
 mod tests {
     use super::*;
     use serde_json::json;

@@ -198,15 +198,16 @@ fn is_hex(s: &str, len: usize, upper_ok: bool) -> bool {
         })
 }
 
-fn parse_metadata(
-    v: &Value,
-) -> R<(
-    Map<String, Value>,
-    String,
-    Vec<(String, String)>,
-    Vec<String>,
-    Map<String, Value>,
-)> {
+/// The validated `metadata` of a patchset.
+struct Metadata {
+    all: Map<String, Value>,
+    description: String,
+    digests: Vec<(String, String)>,
+    labels: Vec<String>,
+    references: Map<String, Value>,
+}
+
+fn parse_metadata(v: &Value) -> R<Metadata> {
     let path = "metadata";
     let m = obj(v, path)?;
 
@@ -278,7 +279,13 @@ fn parse_metadata(
     }
 
     let description = string(req(m, "description", path)?, "metadata.description")?.to_string();
-    Ok((m.clone(), description, digests, labels, refs.clone()))
+    Ok(Metadata {
+        all: m.clone(),
+        description,
+        digests,
+        labels,
+        references: refs.clone(),
+    })
 }
 
 fn parse_patch(v: &Value, i: usize) -> R<Patch> {
@@ -342,8 +349,13 @@ impl PatchSet {
                 format!("expected \"1.0.0\", found \"{version}\""),
             ));
         }
-        let (metadata, description, digests, labels, references) =
-            parse_metadata(req(top, "metadata", "$")?)?;
+        let Metadata {
+            all: metadata,
+            description,
+            digests,
+            labels,
+            references,
+        } = parse_metadata(req(top, "metadata", "$")?)?;
         let patches_v = req(top, "patches", "$")?;
         let patches_a = patches_v.as_array().ok_or_else(|| {
             invalid(
@@ -460,6 +472,7 @@ fn values_eq(a: &[Value], b: &[Value]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic on unexpected results
 mod tests {
     use super::*;
     use serde_json::json;

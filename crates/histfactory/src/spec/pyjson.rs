@@ -214,6 +214,7 @@ fn write_pretty(out: &mut String, value: &Value, indent: usize, level: usize) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may panic on unexpected results
 mod tests {
     use super::*;
     use serde_json::json;
