@@ -267,10 +267,10 @@ pub fn read_json(input: &str) -> Result<Value> {
     }
 }
 
-/// Writes `value` as pyhf does: indent 4, sorted keys, Python number formatting; to stdout
-/// with a final newline (as `click.echo`), or to `output_file` without one (as `json.dump`).
+/// Writes `value` as pyhf does (indent 4, sorted keys, ASCII escapes, Python number
+/// formatting); to stdout with a final newline (as `click.echo`), or to `output_file` without one (as `json.dump`).
 pub fn write_json(value: &Value, output_file: Option<&Path>) -> Result<()> {
-    let text = pyjson::to_string_pretty(value, 4);
+    let text = pyjson::to_string_pretty_ascii(value, 4);
     match output_file {
         Some(path) => std::fs::write(path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
@@ -418,24 +418,40 @@ pub fn run_patchset_inspect(args: PatchsetInspectArgs) -> Result<()> {
         ps.patches.len(),
         if ps.patches.len() == 1 { "" } else { "es" }
     );
-    let width = ps
+    let cell = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => pyjson::to_string(other),
+    };
+    let rows: Vec<(String, Vec<String>)> = ps
         .patches
         .iter()
-        .map(|p| p.name.len())
-        .max()
-        .unwrap_or(0)
-        .max(4);
-    println!("{:width$}  {}", "name", ps.labels.join("  "));
-    for p in &ps.patches {
-        let vals: Vec<String> = p
-            .values
+        .map(|p| (p.name.clone(), p.values.iter().map(cell).collect()))
+        .collect();
+    // Column widths: the widest of the header and every row, so the table lines up.
+    let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(4);
+    let widths: Vec<usize> = ps
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            rows.iter()
+                .filter_map(|r| r.1.get(i).map(String::len))
+                .max()
+                .unwrap_or(0)
+                .max(l.len())
+        })
+        .collect();
+    let line = |name: &str, cells: &[String]| {
+        let cols: Vec<String> = cells
             .iter()
-            .map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => pyjson::to_string(other),
-            })
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
             .collect();
-        println!("{:width$}  {}", p.name, vals.join("  "));
+        format!("{name:name_w$}  {}", cols.join("  "))
+    };
+    println!("{}", line("name", &ps.labels));
+    for (name, cells) in &rows {
+        println!("{}", line(name, cells));
     }
     Ok(())
 }

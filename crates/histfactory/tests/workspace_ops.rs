@@ -83,6 +83,35 @@ fn digests_of_sbottom_regions_match_python() {
     }
 }
 
+#[test]
+fn pretty_text_matches_pyhf_cli_output() {
+    // sha256 of json.dumps(ws, indent=4, sort_keys=True) (what pyhf's CLI prints),
+    // computed by Python 3.11.
+    use sha2::Digest as _;
+    let cases = [
+        (
+            TWO_BIN,
+            "c21d27711d10f18e88380c4dace4da1354f8bec787f49faecd3689a03562cd08",
+        ),
+        (
+            "data/sbottom-ins1748602/RegionA/BkgOnly.json",
+            "8055b64578dbc06c07b3e5478997e103faae0a010e777dd294e9fc6b073a3df6",
+        ),
+        (
+            "data/pyhf/tests/test_patchset/example_bkgonly.json",
+            "6cb82777905c58aa3c423fde785d1ff12b67ee76c90983e033fe4528805f43a2",
+        ),
+    ];
+    for (path, want) in cases {
+        let text = histfactory::spec::pyjson::to_string_pretty_ascii(&load(path), 4);
+        let got: String = sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(got, want, "{path}");
+    }
+}
+
 // ------------------------------------------------------------------------------------
 // prune / rename / combine / sort against pyhf's own results
 

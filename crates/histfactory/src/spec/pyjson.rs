@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 /// separators `", "` and `": "`.
 pub fn to_string(value: &Value) -> String {
     let mut out = String::new();
-    write_compact(&mut out, value);
+    write_compact(&mut out, value, false);
     out
 }
 
@@ -32,7 +32,17 @@ pub fn to_string(value: &Value) -> String {
 /// indenting), empty arrays and objects as `[]` and `{}`, no trailing newline.
 pub fn to_string_pretty(value: &Value, indent: usize) -> String {
     let mut out = String::new();
-    write_pretty(&mut out, value, indent, 0);
+    write_pretty(&mut out, value, indent, 0, false);
+    out
+}
+
+/// `json.dumps(value, indent=indent, sort_keys=True)` with Python's default
+/// `ensure_ascii=True`: as [`to_string_pretty`] but every non-ASCII character is written
+/// (and U+007F) as `\uXXXX`, with surrogate pairs above U+FFFF. This is the exact text pyhf's command line
+/// prints for workspaces.
+pub fn to_string_pretty_ascii(value: &Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_pretty(&mut out, value, indent, 0, true);
     out
 }
 
@@ -117,6 +127,10 @@ fn write_number(out: &mut String, n: &Number) {
 /// `\r`, `\t`, `\b`, `\f`, other characters below U+0020 as `\u00xx` (lower-case hex), and
 /// everything else (including U+007F and non-ASCII) as is.
 pub fn write_str(out: &mut String, s: &str) {
+    write_str_with(out, s, false)
+}
+
+fn write_str_with(out: &mut String, s: &str, ascii: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -129,6 +143,13 @@ pub fn write_str(out: &mut String, s: &str) {
             '\u{0c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            // Python's ASCII mode escapes everything outside ' '..='~', DEL included.
+            c if ascii && (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{u:04x}");
+                }
             }
             c => out.push(c),
         }
@@ -145,19 +166,19 @@ fn sorted_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
     entries
 }
 
-fn write_compact(out: &mut String, value: &Value) {
+fn write_compact(out: &mut String, value: &Value, ascii: bool) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => write_number(out, n),
-        Value::String(s) => write_str(out, s),
+        Value::String(s) => write_str_with(out, s, ascii),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_compact(out, item);
+                write_compact(out, item, ascii);
             }
             out.push(']');
         }
@@ -167,9 +188,9 @@ fn write_compact(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_str(out, k);
+                write_str_with(out, k, ascii);
                 out.push_str(": ");
-                write_compact(out, v);
+                write_compact(out, v, ascii);
             }
             out.push('}');
         }
@@ -181,7 +202,7 @@ fn newline(out: &mut String, indent: usize, level: usize) {
     out.push_str(&" ".repeat(indent * level));
 }
 
-fn write_pretty(out: &mut String, value: &Value, indent: usize, level: usize) {
+fn write_pretty(out: &mut String, value: &Value, indent: usize, level: usize, ascii: bool) {
     match value {
         Value::Array(items) if !items.is_empty() => {
             out.push('[');
@@ -190,7 +211,7 @@ fn write_pretty(out: &mut String, value: &Value, indent: usize, level: usize) {
                     out.push(',');
                 }
                 newline(out, indent, level + 1);
-                write_pretty(out, item, indent, level + 1);
+                write_pretty(out, item, indent, level + 1, ascii);
             }
             newline(out, indent, level);
             out.push(']');
@@ -202,14 +223,14 @@ fn write_pretty(out: &mut String, value: &Value, indent: usize, level: usize) {
                     out.push(',');
                 }
                 newline(out, indent, level + 1);
-                write_str(out, k);
+                write_str_with(out, k, ascii);
                 out.push_str(": ");
-                write_pretty(out, v, indent, level + 1);
+                write_pretty(out, v, indent, level + 1, ascii);
             }
             newline(out, indent, level);
             out.push('}');
         }
-        other => write_compact(out, other),
+        other => write_compact(out, other, ascii),
     }
 }
 
@@ -275,6 +296,16 @@ mod tests {
         assert_eq!(
             to_string(&v),
             "\"q\\\"b\\\\n\\nt\\tc\\u0001\\u001f\u{7f}€\\b\\f\\r\""
+        );
+    }
+
+    #[test]
+    fn ensure_ascii_escapes_like_python() {
+        // json.dumps({"é": "a€😀\x7f"}, indent=1)
+        let v = json!({"é": "a€😀\u{7f}"});
+        assert_eq!(
+            to_string_pretty_ascii(&v, 1),
+            "{\n \"\\u00e9\": \"a\\u20ac\\ud83d\\ude00\\u007f\"\n}"
         );
     }
 
