@@ -5,6 +5,7 @@ mod inspect;
 mod logpdf;
 mod model_args;
 mod simplemodel;
+mod tools;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     /// Write one of pyhf's simple models as a workspace
     #[command(subcommand)]
     Simplemodel(simplemodel::SimpleModel),
+    #[command(flatten)]
+    Tools(tools::ToolCommand),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,8 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Logpdf(a) => logpdf::run(a),
         Command::Simplemodel(c) => simplemodel::run(c),
+        // Workspace tools fail only on their input (missing items, clashes, digests).
+        Command::Tools(c) => tools::run(c).map_err(model_args::input),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -89,16 +89,15 @@ pub fn read_vectors(path: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
 impl ModelArgs {
     /// The workspace after patches.
     pub fn workspace(&self) -> anyhow::Result<Workspace> {
-        let mut value = read_json(&self.workspace)?;
-        for path in &self.patches {
-            let patch_value = read_json(path)?;
-            let patch: json_patch::Patch = serde_json::from_value(patch_value)
-                .with_context(|| format!("{}: not an RFC 6902 JSON Patch", path.display()))
-                .map_err(input)?;
-            json_patch::patch(&mut value, &patch)
-                .with_context(|| format!("applying patch {}", path.display()))
-                .map_err(input)?;
-        }
+        let value = read_json(&self.workspace)?;
+        let patches = self
+            .patches
+            .iter()
+            .map(|p| read_json(p))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let value = histfactory::spec::ops::apply_patches(&value, &patches)
+            .with_context(|| format!("applying patches to {}", self.workspace.display()))
+            .map_err(input)?;
         let ws = Workspace::from_value(&value)
             .with_context(|| format!("{}", self.workspace.display()))
             .map_err(input)?;

@@ -356,3 +356,7 @@ impl Workspace {
         })
     }
 }
+pub mod digest;
+pub mod ops;
+pub mod patchset;
+pub mod pyjson;
