@@ -150,7 +150,7 @@ impl Work {
             yy += yi * yi;
             ss += si * si;
         }
-        if !(sy > 1e-12 * (ss * yy).sqrt()) || yy == 0.0 {
+        if sy.is_nan() || sy <= 1e-12 * (ss * yy).sqrt() || yy == 0.0 {
             return;
         }
         let row = self.hist_next * m;
@@ -372,8 +372,8 @@ pub(crate) fn run<O: Objective + ?Sized>(
     let mut w = Work::new(m, opts.memory.max(1));
     w.x.copy_from_slice(x0);
     let mut f = obj.value_and_grad(&w.x, &mut w.g);
-    let result = |w: Work, f: f64, status: Status, message: String, it: usize, nit: usize| {
-        CoreResult {
+    let result =
+        |w: Work, f: f64, status: Status, message: String, it: usize, nit: usize| CoreResult {
             grad_norm: proj_grad_norm(&w.x, &w.g, lo, hi),
             x: w.x,
             f,
@@ -387,8 +387,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
             pos_def: false,
             edm: f64::NAN,
             active: vec![false; m],
-        }
-    };
+        };
     if !f.is_finite() || w.g.iter().any(|v| !v.is_finite()) {
         let msg = format!("objective or gradient not finite at the start (f = {f})");
         return result(w, f, Status::NonFiniteStart, msg, 0, 0);
@@ -422,7 +421,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
             (dec, pd)
         } else {
             let mut dec = w.qn_direction();
-            if !(dec > 0.0) {
+            if dec.is_nan() || dec <= 0.0 {
                 // Not a descent direction (stale pairs): start the memory afresh.
                 w.reset_memory();
                 dec = w.qn_direction();

@@ -1,3 +1,6 @@
+// Tests index freely and unwrap results they expect to be Ok.
+#![allow(clippy::unwrap_used, clippy::needless_range_loop)]
+
 use super::*;
 use crate::fit::Objective;
 
@@ -212,7 +215,15 @@ fn assert_close(a: &[f64], b: &[f64], tol: f64) {
 fn quadratic_unbounded() {
     let mut q = Quad::ill(5, 100.0);
     let (lo, hi) = inf(5);
-    let o = minimize(&mut q, &[3.0; 5], &lo, &hi, &[], &MinimizerOptions::default()).unwrap();
+    let o = minimize(
+        &mut q,
+        &[3.0; 5],
+        &lo,
+        &hi,
+        &[],
+        &MinimizerOptions::default(),
+    )
+    .unwrap();
     report("quad5", &o);
     assert!(o.converged && o.hessian_pos_def);
     assert!(o.grad_norm <= 1e-10);
@@ -225,8 +236,15 @@ fn quadratic_quasi_newton_path_large() {
     for (n, cond) in [(60, 1e3), (200, 1e4)] {
         let mut q = Quad::ill(n, cond);
         let (lo, hi) = inf(n);
-        let o = minimize(&mut q, &vec![0.0; n], &lo, &hi, &[], &MinimizerOptions::default())
-            .unwrap();
+        let o = minimize(
+            &mut q,
+            &vec![0.0; n],
+            &lo,
+            &hi,
+            &[],
+            &MinimizerOptions::default(),
+        )
+        .unwrap();
         report(&format!("quad{n} cond {cond:e}"), &o);
         assert!(o.converged, "{}", o.message);
         assert!(o.grad_norm <= 1e-10);
@@ -453,13 +471,49 @@ fn invalid_inputs() {
     };
     let o = MinimizerOptions::default();
     let (lo, hi) = inf(2);
-    let is_invalid = |r: Result<MinimizeOutcome, FitError>| matches!(r, Err(FitError::InvalidInput(_)));
-    assert!(is_invalid(minimize(&mut q, &[2.0, 0.0], &[0.0, 0.0], &[1.0, 1.0], &[], &o)));
-    assert!(is_invalid(minimize(&mut q, &[0.5, 0.0], &[0.0, 0.0], &[1.0, -1.0], &[], &o)));
+    let is_invalid =
+        |r: Result<MinimizeOutcome, FitError>| matches!(r, Err(FitError::InvalidInput(_)));
+    assert!(is_invalid(minimize(
+        &mut q,
+        &[2.0, 0.0],
+        &[0.0, 0.0],
+        &[1.0, 1.0],
+        &[],
+        &o
+    )));
+    assert!(is_invalid(minimize(
+        &mut q,
+        &[0.5, 0.0],
+        &[0.0, 0.0],
+        &[1.0, -1.0],
+        &[],
+        &o
+    )));
     assert!(is_invalid(minimize(&mut q, &[0.0], &lo, &hi, &[], &o)));
-    assert!(is_invalid(minimize(&mut q, &[0.0, 0.0], &lo[..1], &hi, &[], &o)));
-    assert!(is_invalid(minimize(&mut q, &[0.0, 0.0], &lo, &hi, &[true], &o)));
-    assert!(is_invalid(minimize(&mut q, &[f64::NAN, 0.0], &lo, &hi, &[], &o)));
+    assert!(is_invalid(minimize(
+        &mut q,
+        &[0.0, 0.0],
+        &lo[..1],
+        &hi,
+        &[],
+        &o
+    )));
+    assert!(is_invalid(minimize(
+        &mut q,
+        &[0.0, 0.0],
+        &lo,
+        &hi,
+        &[true],
+        &o
+    )));
+    assert!(is_invalid(minimize(
+        &mut q,
+        &[f64::NAN, 0.0],
+        &lo,
+        &hi,
+        &[],
+        &o
+    )));
 }
 
 #[test]
@@ -470,7 +524,15 @@ fn not_positive_definite_is_not_converged() {
         c: vec![0.0, 0.0],
     };
     let (lo, hi) = inf(2);
-    let o = minimize(&mut q, &[0.0, 0.0], &lo, &hi, &[], &MinimizerOptions::default()).unwrap();
+    let o = minimize(
+        &mut q,
+        &[0.0, 0.0],
+        &lo,
+        &hi,
+        &[],
+        &MinimizerOptions::default(),
+    )
+    .unwrap();
     assert_eq!(o.status, Status::HessianNotPosDef);
     assert!(!o.converged && !o.hessian_pos_def);
 }
@@ -592,4 +654,61 @@ fn warm_start_at_minimum() {
     assert!(o.converged);
     assert_eq!(o.iterations, 0);
     assert_eq!(o.evaluations.value_and_grad, 1);
+}
+
+/// Prints the cost (in gradient evaluations: a value counts 0.4, a Hessian `n`) of Newton
+/// from the start against quasi-Newton then polish; the basis of `newton_max_n`'s default.
+#[test]
+fn measure_newton_vs_quasi_newton() {
+    fn cost(o: &MinimizeOutcome, n: usize) -> f64 {
+        0.4 * o.evaluations.value as f64
+            + o.evaluations.value_and_grad as f64
+            + (n * o.evaluations.hessian) as f64
+    }
+    fn run<O: Objective>(name: &str, obj: &mut O, x0: &[f64], lo: &[f64], hi: &[f64]) {
+        let n = x0.len();
+        let mut costs = [0.0; 2];
+        for (k, newton_max_n) in [usize::MAX, 0].into_iter().enumerate() {
+            let opts = MinimizerOptions {
+                newton_max_n,
+                ..Default::default()
+            };
+            let o = minimize(obj, x0, lo, hi, &[], &opts).unwrap();
+            assert!(o.converged, "{name}: {}", o.message);
+            costs[k] = cost(&o, n);
+        }
+        eprintln!(
+            "cost {name:<16} n={n:<3} newton={:<7.1} quasi-newton+polish={:<7.1}",
+            costs[0], costs[1]
+        );
+    }
+    for n in [2, 5, 10, 20, 40] {
+        let (lo, hi) = inf(n);
+        let x0: Vec<f64> = (0..n)
+            .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
+            .collect();
+        run("rosenbrock", &mut Rosen(n), &x0, &lo, &hi);
+        run(
+            "quad cond 1e3",
+            &mut Quad::ill(n, 1e3),
+            &vec![3.0; n],
+            &lo,
+            &hi,
+        );
+        let a: Vec<f64> = (0..n).map(|i| 10f64.powi(-(i as i32 % 7))).collect();
+        run("log barrier", &mut LogBarrier(a), &vec![5.0; n], &lo, &hi);
+    }
+    let mut p = Poisson {
+        n: vec![12.0, 30.0, 7.0],
+        s: vec![2.0, 6.0, 1.0],
+        b: vec![10.0, 20.0, 8.0],
+        k: 0.1,
+    };
+    run(
+        "poisson",
+        &mut p,
+        &[-3.0, 2.0],
+        &[-10.0, -5.0],
+        &[10.0, 5.0],
+    );
 }
