@@ -712,3 +712,103 @@ fn measure_newton_vs_quasi_newton() {
         &[10.0, 5.0],
     );
 }
+
+/// HistFactory-like: `nu_b = mu s_b + gamma_b b_b` with a Poisson constraint
+/// `Pois(tau_b | tau_b gamma_b)` per bin (shapesys); parameters `[mu, gamma_0..]`.
+struct ShapeSys {
+    n: Vec<f64>,
+    s: Vec<f64>,
+    b: Vec<f64>,
+    tau: Vec<f64>,
+}
+
+impl ShapeSys {
+    fn new(nb: usize, mu_true: f64) -> Self {
+        let mut n = Vec::new();
+        let mut s = Vec::new();
+        let mut b = Vec::new();
+        let mut tau = Vec::new();
+        for i in 0..nb {
+            let t = i as f64;
+            s.push(1.0 + 4.0 * (-(t - nb as f64 / 2.0).powi(2) / 50.0).exp());
+            b.push(20.0 + 10.0 * (0.3 * t).sin());
+            tau.push(50.0 + 30.0 * (0.7 * t).cos());
+            // Deterministic "fluctuations" around the expectation.
+            let nu = mu_true * s[i] + b[i];
+            n.push((nu + nu.sqrt() * (1.3 * t).sin()).round().max(0.0));
+        }
+        Self { n, s, b, tau }
+    }
+}
+
+impl Objective for ShapeSys {
+    fn n_params(&self) -> usize {
+        1 + self.n.len()
+    }
+    fn value(&mut self, x: &[f64]) -> f64 {
+        let mut f = 0.0;
+        for i in 0..self.n.len() {
+            let nu = x[0] * self.s[i] + x[1 + i] * self.b[i];
+            let t = self.tau[i];
+            f += 2.0 * (nu - self.n[i] * nu.ln()) + 2.0 * (t * x[1 + i] - t * (t * x[1 + i]).ln());
+        }
+        f
+    }
+    fn value_and_grad(&mut self, x: &[f64], g: &mut [f64]) -> f64 {
+        g[0] = 0.0;
+        for i in 0..self.n.len() {
+            let nu = x[0] * self.s[i] + x[1 + i] * self.b[i];
+            let w = 2.0 * (1.0 - self.n[i] / nu);
+            g[0] += w * self.s[i];
+            g[1 + i] = w * self.b[i] + 2.0 * self.tau[i] * (1.0 - 1.0 / x[1 + i]);
+        }
+        self.value(x)
+    }
+    fn hessian(&mut self, x: &[f64], h: &mut [f64]) {
+        let n = self.n_params();
+        h.iter_mut().for_each(|v| *v = 0.0);
+        for i in 0..self.n.len() {
+            let nu = x[0] * self.s[i] + x[1 + i] * self.b[i];
+            let w = 2.0 * self.n[i] / (nu * nu);
+            let j = 1 + i;
+            h[0] += w * self.s[i] * self.s[i];
+            h[j] = w * self.s[i] * self.b[i];
+            h[j * n] = h[j];
+            h[j * n + j] = w * self.b[i] * self.b[i] + 2.0 * self.tau[i] / (x[j] * x[j]);
+        }
+    }
+}
+
+#[test]
+fn shapesys_like_many_parameters() {
+    for (nb, mu_true, lo_mu) in [(100, 1.0, -5.0), (300, 0.0, 0.0)] {
+        let mut p = ShapeSys::new(nb, mu_true);
+        let n = 1 + nb;
+        let mut lo = vec![1e-10; n];
+        let mut hi = vec![10.0; n];
+        lo[0] = lo_mu;
+        hi[0] = 10.0;
+        let mut x0 = vec![1.0; n];
+        x0[0] = 3.0;
+        let o = minimize(&mut p, &x0, &lo, &hi, &[], &MinimizerOptions::default()).unwrap();
+        report(&format!("shapesys {nb} bins"), &o);
+        assert!(o.converged, "{}", o.message);
+        assert!(o.hessian_pos_def);
+        assert!(o.grad_norm <= 1e-10_f64.max(1e-13 * o.fval.abs()));
+        let cov = o.covariance().unwrap();
+        let se = cov.std_errors();
+        assert!(se[0] > 0.0 && se[0] < 1.0, "{}", se[0]);
+        if !o.at_bound[0] {
+            // H * cov / 2 = identity.
+            let h = &o.hessian;
+            for i in [0, 1, n - 1] {
+                for j in [0, 1, n - 1] {
+                    let v: f64 = (0..n)
+                        .map(|k| h[i * n + k] * cov.cov[k * n + j])
+                        .sum::<f64>();
+                    assert!((v / 2.0 - if i == j { 1.0 } else { 0.0 }).abs() < 1e-9);
+                }
+            }
+        }
+    }
+}
