@@ -1,1 +1,0 @@
-//! Bounded minimisation (to be written).

@@ -1,0 +1,540 @@
+//! The algorithm proper, on the free parameters only (see [`super::reduced`]).
+//!
+//! Two phases share one projected line search:
+//! 1. a projected L-BFGS (two-metric projection, Bertsekas 1982): variables at, or within
+//!    `eps_k` of, a bound whose gradient pushes outwards form the *binding set*; they take a
+//!    scaled steepest-descent step (which the projection clips onto the bound) while the free
+//!    variables take the L-BFGS step computed from curvature pairs restricted to the free set;
+//! 2. a projected Newton polish on the exact Hessian restricted to the free set (Levenberg
+//!    shift if it is not positive definite), which gives quadratic convergence down to the
+//!    rounding floor of the gradient.
+//!
+//! The line search backtracks along the projected path `P(x + a d)`, accepting on Armijo's
+//! condition; a non-finite value (the objective's forbidden region) or gradient is never
+//! accepted: the step shrinks by 4 and the search goes on.
+
+use super::linalg::{cholesky_in_place, cholesky_solve};
+use super::{MinimizerOptions, Status};
+use crate::fit::Objective;
+
+/// What the core returns, on the free parameters.
+pub(crate) struct CoreResult {
+    pub x: Vec<f64>,
+    pub f: f64,
+    pub g: Vec<f64>,
+    pub status: Status,
+    pub message: String,
+    pub iterations: usize,
+    pub newton_iterations: usize,
+    /// Hessian at `x` (`m * m`), empty if not computed.
+    pub hess: Vec<f64>,
+    /// Whether `hess` holds the Hessian at `x`.
+    pub hess_valid: bool,
+    pub pos_def: bool,
+    pub edm: f64,
+    pub grad_norm: f64,
+    /// Free parameters held at a bound by the gradient.
+    pub active: Vec<bool>,
+}
+
+/// Largest |projected gradient| component: components at a bound whose gradient pushes out of
+/// the box do not count.
+pub(crate) fn proj_grad_norm(x: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
+    let mut m = 0.0_f64;
+    for i in 0..x.len() {
+        let gi = if x[i] <= lo[i] {
+            g[i].min(0.0)
+        } else if x[i] >= hi[i] {
+            g[i].max(0.0)
+        } else {
+            g[i]
+        };
+        m = m.max(gi.abs());
+    }
+    m
+}
+
+/// Buffers for the whole run, allocated once.
+struct Work {
+    m: usize,
+    mem: usize,
+    x: Vec<f64>,
+    g: Vec<f64>,
+    d: Vec<f64>,
+    xt: Vec<f64>,
+    gt: Vec<f64>,
+    /// L-BFGS pairs, ring buffer of `mem` rows of length `m`.
+    s: Vec<f64>,
+    y: Vec<f64>,
+    rho: Vec<f64>,
+    alpha: Vec<f64>,
+    hist_len: usize,
+    /// Index of the slot the next pair goes into.
+    hist_next: usize,
+    /// Scale of the initial inverse Hessian, kept across memory resets.
+    gamma: f64,
+    bind: Vec<bool>,
+    hess: Vec<f64>,
+    chol: Vec<f64>,
+    rhs: Vec<f64>,
+    free_idx: Vec<usize>,
+}
+
+impl Work {
+    fn new(m: usize, mem: usize) -> Self {
+        Self {
+            m,
+            mem,
+            x: vec![0.0; m],
+            g: vec![0.0; m],
+            d: vec![0.0; m],
+            xt: vec![0.0; m],
+            gt: vec![0.0; m],
+            s: vec![0.0; m * mem],
+            y: vec![0.0; m * mem],
+            rho: vec![0.0; mem],
+            alpha: vec![0.0; mem],
+            hist_len: 0,
+            hist_next: 0,
+            gamma: f64::NAN,
+            bind: vec![false; m],
+            hess: vec![0.0; m * m],
+            chol: vec![0.0; m * m],
+            rhs: vec![0.0; m],
+            free_idx: Vec::with_capacity(m),
+        }
+    }
+
+    /// Binding set with Bertsekas' `eps_k = min(eps0, |x - P(x - g)|)`: near-bound
+    /// variables count as binding only while the iterate is far from stationarity, so a
+    /// minimum just inside a bound is still found.
+    fn set_binding(&mut self, lo: &[f64], hi: &[f64]) {
+        let mut w = 0.0_f64;
+        for i in 0..self.m {
+            let p = (self.x[i] - self.g[i]).clamp(lo[i], hi[i]);
+            w = w.max((self.x[i] - p).abs());
+        }
+        let eps = w.min(1e-6);
+        self.free_idx.clear();
+        for i in 0..self.m {
+            let b = (self.x[i] - lo[i] <= eps && self.g[i] > 0.0)
+                || (hi[i] - self.x[i] <= eps && self.g[i] < 0.0);
+            self.bind[i] = b;
+            if !b {
+                self.free_idx.push(i);
+            }
+        }
+    }
+
+    fn free_dot(&self, a: &[f64], b: &[f64]) -> f64 {
+        self.free_idx.iter().map(|&i| a[i] * b[i]).sum()
+    }
+
+    fn reset_memory(&mut self) {
+        self.hist_len = 0;
+        self.hist_next = 0;
+    }
+
+    fn push_pair(&mut self) {
+        // s = xt - x, y = gt - g; skipped unless the curvature s.y is clearly positive, which
+        // keeps the implied inverse Hessian positive definite (the projected search does not
+        // enforce Wolfe's curvature condition).
+        let m = self.m;
+        let mut sy = 0.0;
+        let mut yy = 0.0;
+        let mut ss = 0.0;
+        for i in 0..m {
+            let si = self.xt[i] - self.x[i];
+            let yi = self.gt[i] - self.g[i];
+            sy += si * yi;
+            yy += yi * yi;
+            ss += si * si;
+        }
+        if sy.is_nan() || sy <= 1e-12 * (ss * yy).sqrt() || yy == 0.0 {
+            return;
+        }
+        let row = self.hist_next * m;
+        for i in 0..m {
+            self.s[row + i] = self.xt[i] - self.x[i];
+            self.y[row + i] = self.gt[i] - self.g[i];
+        }
+        self.hist_next = (self.hist_next + 1) % self.mem;
+        self.hist_len = (self.hist_len + 1).min(self.mem);
+        self.gamma = sy / yy;
+    }
+
+    /// L-BFGS direction on the free set, scaled steepest descent on the binding set.
+    /// Returns `-g_F . d_F`, twice the quadratic model's predicted decrease.
+    fn qn_direction(&mut self) -> f64 {
+        let m = self.m;
+        let mem = self.mem;
+        if !(self.gamma > 0.0 && self.gamma.is_finite()) {
+            // No curvature seen yet: a first step of length ~1 in the largest component.
+            let gmax = self.g.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+            self.gamma = if gmax > 0.0 { 1.0 / gmax.max(1.0) } else { 1.0 };
+        }
+        // q lives in d.
+        for i in 0..m {
+            self.d[i] = if self.bind[i] { 0.0 } else { self.g[i] };
+        }
+        let mut gamma = self.gamma;
+        let mut newest_valid = false;
+        for k in 0..self.hist_len {
+            let slot = (self.hist_next + mem - 1 - k) % mem;
+            let (s, y) = (
+                &self.s[slot * m..(slot + 1) * m],
+                &self.y[slot * m..(slot + 1) * m],
+            );
+            let sy = self.free_dot(s, y);
+            let yy = self.free_dot(y, y);
+            if sy > 1e-12 * (self.free_dot(s, s) * yy).sqrt() && yy > 0.0 {
+                self.rho[slot] = 1.0 / sy;
+                if !newest_valid {
+                    gamma = sy / yy;
+                    newest_valid = true;
+                }
+            } else {
+                // The pair has no usable curvature on the current free set.
+                self.rho[slot] = 0.0;
+            }
+            let a = self.rho[slot] * self.free_dot(s, &self.d);
+            self.alpha[slot] = a;
+            for &i in &self.free_idx {
+                self.d[i] -= a * y[i];
+            }
+        }
+        for &i in &self.free_idx {
+            self.d[i] *= gamma;
+        }
+        for k in (0..self.hist_len).rev() {
+            let slot = (self.hist_next + mem - 1 - k) % mem;
+            let (s, y) = (
+                &self.s[slot * m..(slot + 1) * m],
+                &self.y[slot * m..(slot + 1) * m],
+            );
+            let b = self.rho[slot] * self.free_dot(y, &self.d);
+            let c = self.alpha[slot] - b;
+            for &i in &self.free_idx {
+                self.d[i] += c * s[i];
+            }
+        }
+        for i in 0..m {
+            self.d[i] = if self.bind[i] {
+                -gamma * self.g[i]
+            } else {
+                -self.d[i]
+            };
+        }
+        -self.free_dot(&self.g, &self.d)
+    }
+
+    /// Newton direction from `self.hess` (already evaluated at `x`) on the free set.
+    /// Returns `(positive definite without shift, -g_F . d_F)`.
+    fn newton_direction(&mut self) -> (bool, f64) {
+        let m = self.m;
+        let k = self.free_idx.len();
+        let maxdiag = self
+            .free_idx
+            .iter()
+            .fold(0.0_f64, |a, &i| a.max(self.hess[i * m + i].abs()));
+        let mut shift = 0.0;
+        let mut pos_def = true;
+        let mut ok = false;
+        for attempt in 0..40 {
+            for (a, &i) in self.free_idx.iter().enumerate() {
+                for (b, &j) in self.free_idx.iter().enumerate() {
+                    self.chol[a * k + b] = self.hess[i * m + j];
+                }
+                self.chol[a * k + a] += shift;
+            }
+            if cholesky_in_place(&mut self.chol[..k * k], k) {
+                ok = true;
+                break;
+            }
+            pos_def = false;
+            // Levenberg shift, growing until the shifted Hessian factorises.
+            shift = if attempt == 0 {
+                1e-8 * maxdiag.max(1e-8)
+            } else {
+                shift * 10.0
+            };
+        }
+        for (a, &i) in self.free_idx.iter().enumerate() {
+            self.rhs[a] = -self.g[i];
+        }
+        if ok {
+            cholesky_solve(&self.chol[..k * k], k, &mut self.rhs[..k]);
+        } else {
+            // Hopeless Hessian (NaN entries): scaled steepest descent.
+            let sc = 1.0 / maxdiag.max(1.0);
+            for v in &mut self.rhs[..k] {
+                *v *= sc;
+            }
+        }
+        for i in 0..m {
+            if self.bind[i] {
+                let hii = self.hess[i * m + i];
+                let sc = if hii > 0.0 {
+                    1.0 / hii
+                } else {
+                    1.0 / maxdiag.max(1.0)
+                };
+                self.d[i] = -sc * self.g[i];
+            }
+        }
+        for (a, &i) in self.free_idx.iter().enumerate() {
+            self.d[i] = self.rhs[a];
+        }
+        (pos_def && ok, -self.free_dot(&self.g, &self.d))
+    }
+}
+
+/// Backtracking search along the projected path. On success `w.xt`, `w.gt` hold the accepted
+/// point and its gradient, and the value is returned.
+fn line_search<O: Objective + ?Sized>(
+    obj: &mut O,
+    w: &mut Work,
+    f: f64,
+    lo: &[f64],
+    hi: &[f64],
+    gn_cur: f64,
+    max_ls: usize,
+) -> Option<f64> {
+    const C1: f64 = 1e-4;
+    // Near the minimum the decrease a step achieves can drown in the rounding of `f`; the
+    // full step is then accepted if `f` did not rise by more than this and the projected
+    // gradient went down, so the Newton polish can reach the gradient's rounding floor.
+    let floor_eps = 1e-13 * f.abs().max(1.0);
+    let mut alpha = 1.0;
+    for k in 0..max_ls {
+        let mut moved = false;
+        let mut dec = 0.0;
+        for i in 0..w.m {
+            let xi = (w.x[i] + alpha * w.d[i]).clamp(lo[i], hi[i]);
+            moved |= xi != w.x[i];
+            dec += w.g[i] * (xi - w.x[i]);
+            w.xt[i] = xi;
+        }
+        if !moved {
+            return None;
+        }
+        // The full step is usually accepted, so it is evaluated with its gradient at once;
+        // backtracking trials need the value only.
+        let first = k == 0;
+        let ft = if first {
+            obj.value_and_grad(&w.xt, &mut w.gt)
+        } else {
+            obj.value(&w.xt)
+        };
+        if ft.is_finite() {
+            let armijo = dec < 0.0 && ft <= f + C1 * dec;
+            let floor = first && !armijo && ft <= f + floor_eps;
+            if armijo || floor {
+                let ft2 = if first {
+                    ft
+                } else {
+                    obj.value_and_grad(&w.xt, &mut w.gt)
+                };
+                if ft2.is_finite() && w.gt.iter().all(|v| v.is_finite()) {
+                    if armijo || proj_grad_norm(&w.xt, &w.gt, lo, hi) < gn_cur {
+                        return Some(ft2);
+                    }
+                } else {
+                    alpha *= 0.25;
+                    continue;
+                }
+            }
+            // Minimiser of the quadratic through f, the slope and ft, kept in [0.1, 0.5] a.
+            let denom = 2.0 * (ft - f - dec);
+            let factor = if dec < 0.0 && denom > 0.0 {
+                (-dec / denom).clamp(0.1, 0.5)
+            } else {
+                0.5
+            };
+            alpha *= factor;
+        } else {
+            // Forbidden region: retreat firmly.
+            alpha *= 0.25;
+        }
+    }
+    None
+}
+
+/// Minimises `obj` over the box `[lo, hi]` from `x0` (inside the box; validated by caller).
+pub(crate) fn run<O: Objective + ?Sized>(
+    obj: &mut O,
+    x0: &[f64],
+    lo: &[f64],
+    hi: &[f64],
+    opts: &MinimizerOptions,
+) -> CoreResult {
+    let m = x0.len();
+    let mut w = Work::new(m, opts.memory.max(1));
+    w.x.copy_from_slice(x0);
+    let mut f = obj.value_and_grad(&w.x, &mut w.g);
+    let result =
+        |w: Work, f: f64, status: Status, message: String, it: usize, nit: usize| CoreResult {
+            grad_norm: proj_grad_norm(&w.x, &w.g, lo, hi),
+            x: w.x,
+            f,
+            g: w.g,
+            status,
+            message,
+            iterations: it,
+            newton_iterations: nit,
+            hess: w.hess,
+            hess_valid: false,
+            pos_def: false,
+            edm: f64::NAN,
+            active: vec![false; m],
+        };
+    if !f.is_finite() || w.g.iter().any(|v| !v.is_finite()) {
+        let msg = format!("objective or gradient not finite at the start (f = {f})");
+        return result(w, f, Status::NonFiniteStart, msg, 0, 0);
+    }
+
+    let mut newton = opts.newton_polish && m <= opts.newton_max_n;
+    let mut hess_at_x = false;
+    let mut iterations = 0;
+    let mut newton_iterations = 0;
+    let mut stalls = 0;
+    let (status, message) = loop {
+        let gn = proj_grad_norm(&w.x, &w.g, lo, hi);
+        let tol = opts.grad_tol.max(opts.grad_rtol * f.abs().max(1.0));
+        if gn <= tol {
+            break (
+                Status::Converged,
+                format!("projected gradient {gn:.3e} <= {tol:.3e}"),
+            );
+        }
+        if iterations >= opts.max_iter {
+            break (
+                Status::MaxIterations,
+                format!("{iterations} iterations, projected gradient {gn:.3e} > {tol:.3e}"),
+            );
+        }
+        w.set_binding(lo, hi);
+        let (model_dec, pos_def) = if newton {
+            obj.hessian(&w.x, &mut w.hess);
+            hess_at_x = true;
+            let (pd, dec) = w.newton_direction();
+            (dec, pd)
+        } else {
+            let mut dec = w.qn_direction();
+            if dec.is_nan() || dec <= 0.0 {
+                // Not a descent direction (stale pairs): start the memory afresh.
+                w.reset_memory();
+                dec = w.qn_direction();
+            }
+            if opts.newton_polish && w.hist_len > 0 && 0.5 * dec <= opts.newton_switch_edm {
+                newton = true;
+                continue;
+            }
+            (dec, true)
+        };
+        iterations += 1;
+        if newton {
+            newton_iterations += 1;
+        }
+        match line_search(obj, &mut w, f, lo, hi, gn, opts.max_line_search) {
+            Some(ft) => {
+                if !newton {
+                    w.push_pair();
+                }
+                std::mem::swap(&mut w.x, &mut w.xt);
+                std::mem::swap(&mut w.g, &mut w.gt);
+                let fprev = f;
+                f = ft;
+                hess_at_x = false;
+                // A quasi-Newton run that no longer decreases f hands over to Newton.
+                if !newton && fprev - f <= 1e-15 * f.abs().max(1.0) {
+                    stalls += 1;
+                    if stalls >= 3 && opts.newton_polish {
+                        newton = true;
+                    }
+                } else {
+                    stalls = 0;
+                }
+            }
+            None => {
+                let edm = 0.5 * model_dec;
+                if newton {
+                    if pos_def && edm <= opts.edm_tol * f.abs().max(1.0) {
+                        break (
+                            Status::Converged,
+                            format!(
+                                "rounding floor reached: no further decrease, EDM {edm:.3e}, \
+                                 projected gradient {gn:.3e}"
+                            ),
+                        );
+                    }
+                    break (
+                        Status::LineSearchFailed,
+                        format!(
+                            "Newton line search found no decrease (EDM {edm:.3e}, projected \
+                             gradient {gn:.3e})"
+                        ),
+                    );
+                } else if w.hist_len > 0 {
+                    w.reset_memory();
+                } else if opts.newton_polish {
+                    newton = true;
+                } else {
+                    break (
+                        Status::LineSearchFailed,
+                        format!("line search found no decrease (projected gradient {gn:.3e})"),
+                    );
+                }
+            }
+        }
+    };
+
+    if !(opts.final_hessian || hess_at_x) {
+        return result(w, f, status, message, iterations, newton_iterations);
+    }
+    if !hess_at_x {
+        obj.hessian(&w.x, &mut w.hess);
+    }
+    // Active set at the end: exactly at a bound with the gradient pushing outwards.
+    let mut active = vec![false; m];
+    w.free_idx.clear();
+    for i in 0..m {
+        active[i] = (w.x[i] <= lo[i] && w.g[i] > 0.0) || (w.x[i] >= hi[i] && w.g[i] < 0.0);
+        if !active[i] {
+            w.free_idx.push(i);
+        }
+    }
+    let k = w.free_idx.len();
+    for (a, &i) in w.free_idx.iter().enumerate() {
+        for (b, &j) in w.free_idx.iter().enumerate() {
+            w.chol[a * k + b] = w.hess[i * m + j];
+        }
+        w.rhs[a] = w.g[i];
+    }
+    let pos_def = cholesky_in_place(&mut w.chol[..k * k], k);
+    let edm = if pos_def {
+        cholesky_solve(&w.chol[..k * k], k, &mut w.rhs[..k]);
+        0.5 * w
+            .free_idx
+            .iter()
+            .enumerate()
+            .map(|(a, &i)| w.g[i] * w.rhs[a])
+            .sum::<f64>()
+    } else {
+        f64::NAN
+    };
+    let (status, message) = if status == Status::Converged && !pos_def {
+        (
+            Status::HessianNotPosDef,
+            format!("{message}, but the Hessian over the free parameters is not positive definite"),
+        )
+    } else {
+        (status, message)
+    };
+    let mut r = result(w, f, status, message, iterations, newton_iterations);
+    r.hess_valid = true;
+    r.pos_def = pos_def;
+    r.edm = edm;
+    r.active = active;
+    r
+}
