@@ -4,6 +4,9 @@
 //! its gradient and Hessian. The model's `twice_nll` implements it in the likelihood layer.
 
 pub mod minimizer;
+mod model_fit;
+
+pub use model_fit::{fit, fixed_poi_fit, FitOptions, FitResult, Restart};
 
 /// Errors of the fit layer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
