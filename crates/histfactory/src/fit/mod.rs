@@ -15,6 +15,38 @@ pub enum FitError {
     /// The inputs to a fit are inconsistent (lengths, bounds, initial values).
     #[error("{0}")]
     InvalidInput(String),
+    /// An input vector's length differs from the objective's number of parameters.
+    #[error("{what} has length {got}, the objective has {expected} parameters")]
+    LengthMismatch {
+        /// Which input (`"x0"`, `"lo"`, `"hi"`, `"fixed"`).
+        what: &'static str,
+        /// The objective's number of parameters.
+        expected: usize,
+        /// The input's length.
+        got: usize,
+    },
+    /// A lower bound exceeds its upper bound (or a bound is NaN).
+    #[error("parameter {index}: invalid bounds [{lo}, {hi}]")]
+    InvalidBounds {
+        /// Parameter index.
+        index: usize,
+        /// Lower bound.
+        lo: f64,
+        /// Upper bound.
+        hi: f64,
+    },
+    /// An initial value lies outside its bounds or is not finite (pyhf raises `ValueError`).
+    #[error("parameter {index}: initial value {value} outside bounds [{lo}, {hi}]")]
+    InitOutsideBounds {
+        /// Parameter index.
+        index: usize,
+        /// Initial value.
+        value: f64,
+        /// Lower bound.
+        lo: f64,
+        /// Upper bound.
+        hi: f64,
+    },
 }
 
 /// A smooth function to minimise, with its exact gradient and Hessian.

@@ -202,9 +202,10 @@ impl MinimizeOutcome {
 /// Minimises `obj` over the box `lo <= x <= hi` from `x0`, holding parameters with
 /// `fixed[i]` at `x0[i]`.
 ///
-/// `lo`/`hi` may be infinite. `fixed` may be empty (nothing fixed). Errors
-/// ([`FitError::InvalidInput`]) for lengths that differ from `obj.n_params()`, NaN in
-/// `x0`/bounds, `lo > hi`, or `x0` outside the bounds (as pyhf raises `ValueError`).
+/// `lo`/`hi` may be infinite. `fixed` may be empty (nothing fixed). Errors:
+/// [`FitError::LengthMismatch`] for lengths that differ from `obj.n_params()`,
+/// [`FitError::InvalidBounds`] for `lo > hi` or NaN bounds, [`FitError::InitOutsideBounds`]
+/// for `x0` outside the bounds or not finite (as pyhf raises `ValueError`).
 /// A fit that fails to converge is not an error: see [`MinimizeOutcome::status`].
 pub fn minimize<O: Objective + ?Sized>(
     obj: &mut O,
@@ -216,42 +217,39 @@ pub fn minimize<O: Objective + ?Sized>(
 ) -> Result<MinimizeOutcome, FitError> {
     let n = obj.n_params();
     let fixed_given = !fixed.is_empty();
-    for (name, len) in [("x0", x0.len()), ("lo", lo.len()), ("hi", hi.len())] {
-        if len != n {
-            return Err(FitError::InvalidInput(format!(
-                "{name} has length {len}, the objective has {n} parameters"
-            )));
+    for (what, got) in [("x0", x0.len()), ("lo", lo.len()), ("hi", hi.len())] {
+        if got != n {
+            return Err(FitError::LengthMismatch {
+                what,
+                expected: n,
+                got,
+            });
         }
     }
     if fixed_given && fixed.len() != n {
-        return Err(FitError::InvalidInput(format!(
-            "fixed has length {}, the objective has {n} parameters",
-            fixed.len()
-        )));
+        return Err(FitError::LengthMismatch {
+            what: "fixed",
+            expected: n,
+            got: fixed.len(),
+        });
     }
     for i in 0..n {
-        if x0[i].is_nan() || lo[i].is_nan() || hi[i].is_nan() {
-            return Err(FitError::InvalidInput(format!(
-                "parameter {i}: NaN in initial value or bounds"
-            )));
+        let (l, h, v) = (lo[i], hi[i], x0[i]);
+        if l.is_nan() || h.is_nan() || l > h {
+            return Err(FitError::InvalidBounds {
+                index: i,
+                lo: l,
+                hi: h,
+            });
         }
-        if lo[i] > hi[i] {
-            return Err(FitError::InvalidInput(format!(
-                "parameter {i}: lower bound {} > upper bound {}",
-                lo[i], hi[i]
-            )));
-        }
-        if x0[i] < lo[i] || x0[i] > hi[i] {
-            return Err(FitError::InvalidInput(format!(
-                "parameter {i}: initial value {} outside bounds [{}, {}]",
-                x0[i], lo[i], hi[i]
-            )));
-        }
-        if !x0[i].is_finite() {
-            return Err(FitError::InvalidInput(format!(
-                "parameter {i}: initial value {} not finite",
-                x0[i]
-            )));
+        // NaN and infinite initial values are rejected too: there is nothing to start from.
+        if !v.is_finite() || v < l || v > h {
+            return Err(FitError::InitOutsideBounds {
+                index: i,
+                value: v,
+                lo: l,
+                hi: h,
+            });
         }
     }
     // Zero-width boxes are fixed parameters too.

@@ -43,9 +43,12 @@ pub struct Reduced<'a, O: Objective + ?Sized> {
 impl<'a, O: Objective + ?Sized> Reduced<'a, O> {
     /// Wraps `inner`; parameters with `fixed[i]` stay at `x_full[i]`.
     ///
-    /// `x_full` and `fixed` must have length `inner.n_params()` (the caller validates).
+    /// `x_full` must have length `inner.n_params()`; entries of `fixed` beyond its length
+    /// count as free ([`super::minimize`] validates both).
     pub fn new(inner: &'a mut O, x_full: &[f64], fixed: &[bool]) -> Self {
-        let free: Vec<usize> = (0..x_full.len()).filter(|&i| !fixed[i]).collect();
+        let free: Vec<usize> = (0..x_full.len())
+            .filter(|&i| !fixed.get(i).copied().unwrap_or(false))
+            .collect();
         let n = x_full.len();
         Self {
             inner,
@@ -73,6 +76,10 @@ impl<'a, O: Objective + ?Sized> Reduced<'a, O> {
     }
 
     /// Writes the full-length point corresponding to the free vector `x` into `out`.
+    ///
+    /// # Panics
+    /// If `x` is shorter than the number of free parameters or `out` differs in length
+    /// from the full vector.
     pub fn expand(&self, x: &[f64], out: &mut [f64]) {
         out.copy_from_slice(&self.full_x);
         for (k, &i) in self.free.iter().enumerate() {
@@ -81,6 +88,9 @@ impl<'a, O: Objective + ?Sized> Reduced<'a, O> {
     }
 
     /// Copies the free components of the full vector `full` into `out`.
+    ///
+    /// # Panics
+    /// If `full` is shorter than the full vector or `out` than the free one.
     pub fn gather(&self, full: &[f64], out: &mut [f64]) {
         for (k, &i) in self.free.iter().enumerate() {
             out[k] = full[i];

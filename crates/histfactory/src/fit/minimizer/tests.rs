@@ -471,49 +471,35 @@ fn invalid_inputs() {
     };
     let o = MinimizerOptions::default();
     let (lo, hi) = inf(2);
-    let is_invalid =
-        |r: Result<MinimizeOutcome, FitError>| matches!(r, Err(FitError::InvalidInput(_)));
-    assert!(is_invalid(minimize(
-        &mut q,
-        &[2.0, 0.0],
-        &[0.0, 0.0],
-        &[1.0, 1.0],
-        &[],
-        &o
-    )));
-    assert!(is_invalid(minimize(
-        &mut q,
-        &[0.5, 0.0],
-        &[0.0, 0.0],
-        &[1.0, -1.0],
-        &[],
-        &o
-    )));
-    assert!(is_invalid(minimize(&mut q, &[0.0], &lo, &hi, &[], &o)));
-    assert!(is_invalid(minimize(
-        &mut q,
-        &[0.0, 0.0],
-        &lo[..1],
-        &hi,
-        &[],
-        &o
-    )));
-    assert!(is_invalid(minimize(
-        &mut q,
-        &[0.0, 0.0],
-        &lo,
-        &hi,
-        &[true],
-        &o
-    )));
-    assert!(is_invalid(minimize(
-        &mut q,
-        &[f64::NAN, 0.0],
-        &lo,
-        &hi,
-        &[],
-        &o
-    )));
+    assert!(matches!(
+        minimize(&mut q, &[2.0, 0.0], &[0.0, 0.0], &[1.0, 1.0], &[], &o),
+        Err(FitError::InitOutsideBounds { index: 0, .. })
+    ));
+    assert!(matches!(
+        minimize(&mut q, &[0.5, 0.0], &[0.0, 0.0], &[1.0, -1.0], &[], &o),
+        Err(FitError::InvalidBounds { index: 1, .. })
+    ));
+    assert!(matches!(
+        minimize(&mut q, &[0.0], &lo, &hi, &[], &o),
+        Err(FitError::LengthMismatch { what: "x0", .. })
+    ));
+    assert!(matches!(
+        minimize(&mut q, &[0.0, 0.0], &lo[..1], &hi, &[], &o),
+        Err(FitError::LengthMismatch { what: "lo", .. })
+    ));
+    assert!(matches!(
+        minimize(&mut q, &[0.0, 0.0], &lo, &hi, &[true], &o),
+        Err(FitError::LengthMismatch { what: "fixed", .. })
+    ));
+    assert!(matches!(
+        minimize(&mut q, &[f64::NAN, 0.0], &lo, &hi, &[], &o),
+        Err(FitError::InitOutsideBounds { .. })
+    ));
+    let e = minimize(&mut q, &[2.0, 0.0], &[0.0, 0.0], &[1.0, 1.0], &[], &o).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "parameter 0: initial value 2 outside bounds [0, 1]"
+    );
 }
 
 #[test]
