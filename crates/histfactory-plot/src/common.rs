@@ -67,3 +67,28 @@ fn trim_zeros(s: String) -> String {
         s
     }
 }
+
+/// Draws right-aligned category names left of pixel x `right`, one per row.
+pub(crate) fn draw_row_names<DB: plotters::prelude::DrawingBackend>(
+    root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    rows: impl IntoIterator<Item = (String, i32)>,
+    right: i32,
+    font_size: f64,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    for (name, y) in rows {
+        root.draw(&Text::new(
+            name,
+            (right, y),
+            ("sans-serif", font_size)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}

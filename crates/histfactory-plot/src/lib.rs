@@ -17,10 +17,14 @@
 //!   required) is reported as [`PlotError`]; rendering never panics on input.
 #![deny(missing_docs)]
 
+mod brazil;
 mod colormap;
 mod common;
+mod correlation;
 mod font;
 mod gradient;
+mod pulls;
+mod scan;
 mod svgtext;
 
 use std::path::Path;
@@ -28,7 +32,11 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+pub use brazil::{brazil_band, brazil_band_svg, BrazilBand};
+pub use correlation::{correlations, correlations_svg, Correlations};
 pub use gradient::{gradient_map, gradient_map_svg, Arrow, ArrowScaling, GradientMap};
+pub use pulls::{pulls, pulls_svg, Pulls};
+pub use scan::{scan, scan_svg, ScanPlot};
 
 /// Errors from rendering a figure.
 #[derive(Debug, thiserror::Error)]
