@@ -32,7 +32,12 @@ pub struct BrazilBand {
     pub poi_name: String,
 }
 
-figure_fns!(BrazilBand, brazil_band, brazil_band_svg, "a Brazil-band CLs plot");
+figure_fns!(
+    BrazilBand,
+    brazil_band,
+    brazil_band_svg,
+    "a Brazil-band CLs plot"
+);
 
 impl Figure for BrazilBand {
     fn size(&self) -> (u32, u32) {
@@ -50,12 +55,17 @@ impl Figure for BrazilBand {
             )));
         }
         if !self.poi_values.iter().any(|v| v.is_finite()) {
-            return Err(PlotError::Invalid("poi_values has no finite entries".into()));
+            return Err(PlotError::Invalid(
+                "poi_values has no finite entries".into(),
+            ));
         }
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<RenderInfo, PlotError>
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<RenderInfo, PlotError>
     where
         DB::ErrorType: 'static,
     {
@@ -70,7 +80,11 @@ impl Figure for BrazilBand {
             .x_label_area_size(55)
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0.0..1.05)?;
-        let xl = if self.poi_name.trim().is_empty() { "μ" } else { &self.poi_name };
+        let xl = if self.poi_name.trim().is_empty() {
+            "μ"
+        } else {
+            &self.poi_name
+        };
         chart
             .configure_mesh()
             .light_line_style(WHITE)
@@ -105,11 +119,15 @@ impl Figure for BrazilBand {
             chart
                 .draw_series(std::iter::once(Polygon::new(band(0, 4), yellow.filled())))?
                 .label("expected ±2σ")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], yellow.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 20, y + 6)], yellow.filled())
+                });
             chart
                 .draw_series(std::iter::once(Polygon::new(band(1, 3), green.filled())))?
                 .label("expected ±1σ")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], green.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 20, y + 6)], green.filled())
+                });
         }
         chart
             .draw_series(std::iter::once(DashedPathElement::new(
@@ -119,7 +137,9 @@ impl Figure for BrazilBand {
                 BLACK.stroke_width(2),
             )))?
             .label("expected median")
-            .legend(|(x, y)| DashedPathElement::new(vec![(x, y), (x + 20, y)], 5, 3, BLACK.stroke_width(2)));
+            .legend(|(x, y)| {
+                DashedPathElement::new(vec![(x, y), (x + 20, y)], 5, 3, BLACK.stroke_width(2))
+            });
         let obs: Vec<(f64, f64)> = self
             .poi_values
             .iter()
@@ -159,7 +179,11 @@ impl Figure for BrazilBand {
                     BLUE.stroke_width(2),
                 )))?;
             }
-            chart.draw_series(std::iter::once(Circle::new((x, self.level), 5, BLUE.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (x, self.level),
+                5,
+                BLUE.filled(),
+            )))?;
             info.markers.push(Marker {
                 label: label.into(),
                 data: (x, self.level),

@@ -25,7 +25,12 @@ pub struct Correlations {
     pub matrix: Vec<f64>,
 }
 
-figure_fns!(Correlations, correlations, correlations_svg, "a correlation matrix");
+figure_fns!(
+    Correlations,
+    correlations,
+    correlations_svg,
+    "a correlation matrix"
+);
 
 impl Figure for Correlations {
     fn size(&self) -> (u32, u32) {
@@ -36,10 +41,17 @@ impl Figure for Correlations {
 
     fn validate(&self) -> Result<(), PlotError> {
         check_nonempty("names", self.names.len())?;
-        check_len("matrix (n*n)", self.names.len() * self.names.len(), self.matrix.len())
+        check_len(
+            "matrix (n*n)",
+            self.names.len() * self.names.len(),
+            self.matrix.len(),
+        )
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<RenderInfo, PlotError>
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<RenderInfo, PlotError>
     where
         DB::ErrorType: 'static,
     {
@@ -48,7 +60,12 @@ impl Figure for Correlations {
         root.fill(&WHITE)?;
         let (w, _) = root.dim_in_pixel();
         let (main, cbar_area) = root.split_horizontally(w.saturating_sub(120));
-        let longest = self.names.iter().map(|s| s.chars().count()).max().unwrap_or(1) as u32;
+        let longest = self
+            .names
+            .iter()
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(1) as u32;
         let label_px = (longest * 8 + 20).clamp(50, 300);
         let mut chart = ChartBuilder::on(&main)
             .margin(15)
@@ -71,7 +88,11 @@ impl Figure for Correlations {
                 let v = self.matrix[i * n + j];
                 // Row i at the top: data y = n-1-i.
                 let (x, y) = (j as f64, (n - 1 - i) as f64);
-                let color = if v.is_finite() { diverging(v) } else { RGBColor(170, 170, 170) };
+                let color = if v.is_finite() {
+                    diverging(v)
+                } else {
+                    RGBColor(170, 170, 170)
+                };
                 if !v.is_finite() {
                     info.skipped_values += 1;
                 }

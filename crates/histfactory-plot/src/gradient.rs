@@ -173,7 +173,10 @@ impl Figure for GradientMap {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<RenderInfo, PlotError>
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<RenderInfo, PlotError>
     where
         DB::ErrorType: 'static,
     {
@@ -274,7 +277,12 @@ impl Figure for GradientMap {
             let mid = 0.5 * (band.min_v() + band.max_v().min(vmax));
             let color = viridis((mid - vmin) / span);
             for poly in band.geometry().0.iter() {
-                let ext: Vec<(f64, f64)> = poly.exterior().0.iter().map(|c| self.point(c.x, c.y)).collect();
+                let ext: Vec<(f64, f64)> = poly
+                    .exterior()
+                    .0
+                    .iter()
+                    .map(|c| self.point(c.x, c.y))
+                    .collect();
                 if ext.len() < 3 {
                     continue;
                 }
@@ -391,11 +399,7 @@ impl Figure for GradientMap {
         // ---- best fit ----
         let (bx, by) = self.best_fit;
         if bx.is_finite() && by.is_finite() {
-            chart.draw_series(std::iter::once(Circle::new(
-                (bx, by),
-                6,
-                RED.filled(),
-            )))?;
+            chart.draw_series(std::iter::once(Circle::new((bx, by), 6, RED.filled())))?;
             info.markers.push(Marker {
                 label: "best fit".into(),
                 data: (bx, by),
@@ -424,9 +428,11 @@ impl Figure for GradientMap {
             let c = viridis((k as f64 + 0.5) / FILLED_LEVELS as f64);
             Rectangle::new([(0.0, lo), (1.0, hi)], c.filled())
         }))?;
-        cb.draw_series(line_levels.iter().map(|&t| {
-            PathElement::new(vec![(0.0, t), (1.0, t)], WHITE.stroke_width(1))
-        }))?;
+        cb.draw_series(
+            line_levels
+                .iter()
+                .map(|&t| PathElement::new(vec![(0.0, t), (1.0, t)], WHITE.stroke_width(1))),
+        )?;
         info.colorbar_range = Some((vmin, vmax));
         Ok(info)
     }

@@ -24,8 +24,10 @@ mod correlation;
 mod font;
 mod gradient;
 mod pulls;
+mod ranking;
 mod scan;
 mod svgtext;
+mod yields;
 
 use std::path::Path;
 
@@ -36,7 +38,9 @@ pub use brazil::{brazil_band, brazil_band_svg, BrazilBand};
 pub use correlation::{correlations, correlations_svg, Correlations};
 pub use gradient::{gradient_map, gradient_map_svg, Arrow, ArrowScaling, GradientMap};
 pub use pulls::{pulls, pulls_svg, Pulls};
+pub use ranking::{ranking, ranking_svg, Ranking};
 pub use scan::{scan, scan_svg, ScanPlot};
+pub use yields::{yields, yields_grid, yields_grid_svg, yields_svg, Yields};
 
 /// Errors from rendering a figure.
 #[derive(Debug, thiserror::Error)]

@@ -37,7 +37,10 @@ impl Figure for Pulls {
         check_len("constraints", self.names.len(), self.constraints.len())
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<RenderInfo, PlotError>
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<RenderInfo, PlotError>
     where
         DB::ErrorType: 'static,
     {
@@ -54,7 +57,12 @@ impl Figure for Pulls {
         let x = (-extent - 0.2, extent + 0.2);
         let y = (-0.5, n as f64 - 0.5);
         root.fill(&WHITE)?;
-        let longest = self.names.iter().map(|s| s.chars().count()).max().unwrap_or(1);
+        let longest = self
+            .names
+            .iter()
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(1);
         let mut chart = ChartBuilder::on(root)
             .margin(20)
             .x_label_area_size(50)
@@ -65,7 +73,7 @@ impl Figure for Pulls {
             .disable_y_mesh()
             .disable_y_axis()
             .light_line_style(WHITE)
-            .x_desc("(θ̂ − θ₀) / Δθ")
+            .x_desc("pull (θ − θ₀) / Δθ")
             .axis_desc_style(("sans-serif", 20))
             .label_style(("sans-serif", 16))
             .draw()?;

@@ -34,7 +34,11 @@ impl Figure for ScanPlot {
 
     fn validate(&self) -> Result<(), PlotError> {
         check_nonempty("values", self.values.len())?;
-        check_len("delta_twice_nll", self.values.len(), self.delta_twice_nll.len())?;
+        check_len(
+            "delta_twice_nll",
+            self.values.len(),
+            self.delta_twice_nll.len(),
+        )?;
         if !self
             .values
             .iter()
@@ -46,7 +50,10 @@ impl Figure for ScanPlot {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<RenderInfo, PlotError>
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<RenderInfo, PlotError>
     where
         DB::ErrorType: 'static,
     {
