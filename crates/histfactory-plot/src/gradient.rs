@@ -192,6 +192,11 @@ impl Figure for GradientMap {
             vmax += 0.5;
         }
         let span = vmax - vmin;
+        if !span.is_finite() {
+            return Err(PlotError::Invalid(
+                "values span more than the f64 range".into(),
+            ));
+        }
         // Non-finite values get sentinels outside every band and every line
         // level, so those cells are simply not filled (they show grey).
         let grid: Vec<f64> = self

@@ -84,6 +84,7 @@ impl Figure for ScanPlot {
             .axis_desc_style(("sans-serif", 22))
             .label_style(("sans-serif", 17))
             .x_label_formatter(&|v| fmt_num(*v))
+            .y_label_formatter(&|v| fmt_num(*v))
             .draw()?;
         let (pr, py) = chart.plotting_area().get_pixel_range();
         info.plot_area = ((pr.start, py.start), (pr.end, py.end));
