@@ -1,12 +1,59 @@
 //! The seed workflow, end to end: build the model, data = observations + auxdata, logpdf,
-//! the maximum-likelihood fit, logpdf and its gradient over a 101×101 grid of (mu, theta),
-//! and the gradient-map figures.
+//! the maximum-likelihood fit, logpdf and its gradient over a 101×101 grid of (mu, theta)
+//! in parallel, and the two gradient-map figures (PNG, plus SVG of the first).
 //!
-//! Run with `cargo run --release -p histfactory-plot --example seed [OUT_DIR]`.
+//! Run with `cargo run --release -p histfactory-plot --example seed -- [OUT_DIR]`.
 
+use histfactory::fit::{fit, FitOptions};
 use histfactory::model::simple::uncorrelated_background;
+use histfactory::model::Model;
+use histfactory_plot::{gradient_map, Arrow, GradientMap};
+use std::path::Path;
+
+fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+        .collect()
+}
+
+/// Grid of logpdf over [lo, hi]² (101×101) with gradient arrows on an 11×11 subgrid.
+fn figure(
+    model: &Model,
+    data: &[f64],
+    best: &[f64],
+    lo: f64,
+    hi: f64,
+) -> Result<GradientMap, Box<dyn std::error::Error>> {
+    let axis = linspace(lo, hi, 101);
+    let grid = model.grid_2d(data, best, 0, 1, &axis, &axis)?;
+    let coarse = linspace(lo, hi, 11);
+    let arrows_grid = model.grid_2d(data, best, 0, 1, &coarse, &coarse)?;
+    let arrows = (0..coarse.len() * coarse.len())
+        .map(|k| Arrow {
+            x: coarse[k % 11],
+            y: coarse[k / 11],
+            dx: arrows_grid.grad_x[k],
+            dy: arrows_grid.grad_y[k],
+        })
+        .collect();
+    Ok(GradientMap {
+        x_label: "μ".into(),
+        y_label: "θ".into(),
+        xs: grid.xs,
+        ys: grid.ys,
+        values: grid.values,
+        arrows,
+        best_fit: (best[0], best[1]),
+        title: Some("logpdf and its gradient, uncorrelated_background(5, 10, 3.5)".into()),
+        ..Default::default()
+    })
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = std::env::args().nth(1).unwrap_or_else(|| "out".into());
+    let out = Path::new(&out);
+    std::fs::create_dir_all(out)?;
+
     // 1. the model
     let model = uncorrelated_background(&[5.0], &[10.0], &[3.5])?;
     // 2. data = observations + auxdata; logpdf exactly as pyhf
@@ -15,14 +62,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("par_names  {:?}", model.par_names());
     println!("data       {data:?}");
     println!("logpdf     {:.12} at {init:?}", model.logpdf(&init, &data)?);
-    // 4. logpdf and gradient over a 101x101 grid, in parallel
-    let axis: Vec<f64> = (0..101).map(|i| 0.5 + i as f64 * 0.01).collect();
+    // 3. the maximum-likelihood fit
     let t = std::time::Instant::now();
-    let grid = model.grid_2d(&data, &init, 0, 1, &axis, &axis)?;
+    let result = fit(&model, &data, &FitOptions::default())?;
     println!(
-        "grid       {} points in {:.2} ms",
-        grid.values.len(),
+        "fit        ({:.3} ms)\n{result}",
         t.elapsed().as_secs_f64() * 1e3
     );
+    if !result.converged {
+        return Err(format!("the fit did not converge: {}", result.status).into());
+    }
+    // 4. value and gradient over 101×101 points, 5. the gradient maps
+    for (name, lo, hi) in [("MLE_grad_map", 0.5, 1.5), ("MLE_grad_map_full", 0.0, 5.0)] {
+        let t = std::time::Instant::now();
+        let fig = figure(&model, &data, &result.bestfit, lo, hi)?;
+        let grid_ms = t.elapsed().as_secs_f64() * 1e3;
+        let path = out.join(format!("{name}.png"));
+        let info = gradient_map(&fig, &path)?;
+        println!(
+            "{}  grid {:.2} ms, total {:.1} ms, {} arrows",
+            path.display(),
+            grid_ms,
+            t.elapsed().as_secs_f64() * 1e3,
+            info.arrows
+        );
+        if name == "MLE_grad_map" {
+            gradient_map(&fig, &out.join(format!("{name}.svg")))?;
+        }
+    }
     Ok(())
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! logpdf, value_and_grad, Hessian and the 10,201-point grid on the seed model, published
 //! ATLAS workspaces and synthetic models of growing size.
 //!

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Bad input gets an error that names the place, never a panic. Each test checks the
 //! message a physicist would read.
 

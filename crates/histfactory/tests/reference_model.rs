@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Every case of the reference set: the model as pyhf 0.7.6 builds it, and logpdf at every
 //! reference point. Values from `fixtures/reference/pyhf/<id>.ref.json` (pyhf 0.7.6).
 

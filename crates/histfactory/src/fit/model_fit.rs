@@ -22,7 +22,7 @@
 //! # Ok::<(), histfactory::Error>(())
 //! ```
 
-use super::minimizer::{minimize, MinimizeOutcome, MinimizerOptions};
+use super::minimizer::{minimize, MinimizeOutcome, MinimizerOptions, Status};
 use super::FitError;
 use crate::likelihood::TwiceNll;
 use crate::model::{Constraint, Model};
@@ -117,10 +117,22 @@ impl std::fmt::Display for FitResult {
         if !self.converged {
             writeln!(f, "status: {}", self.status)?;
         }
-        writeln!(f, "{:<40} {:>16} {:>14}", "parameter", "best fit", "uncertainty")?;
+        writeln!(
+            f,
+            "{:<40} {:>16} {:>14}",
+            "parameter", "best fit", "uncertainty"
+        )?;
         for i in 0..self.bestfit.len() {
-            let unc = if self.fixed[i] { "fixed".to_string() } else { format!("{:.6}", self.uncertainties[i]) };
-            writeln!(f, "{:<40} {:>16.8} {:>14}", self.par_names[i], self.bestfit[i], unc)?;
+            let unc = if self.fixed[i] {
+                "fixed".to_string()
+            } else {
+                format!("{:.6}", self.uncertainties[i])
+            };
+            writeln!(
+                f,
+                "{:<40} {:>16.8} {:>14}",
+                self.par_names[i], self.bestfit[i], unc
+            )?;
         }
         Ok(())
     }
@@ -132,19 +144,41 @@ pub fn fit(model: &Model, data: &[f64], opts: &FitOptions) -> Result<FitResult, 
 }
 
 /// The fit with the POI fixed at `poi_value` (pyhf's `mle.fixed_poi_fit`).
-pub fn fixed_poi_fit(model: &Model, data: &[f64], poi_value: f64, opts: &FitOptions) -> Result<FitResult, FitError> {
-    let poi = model
-        .poi_index()
-        .ok_or_else(|| FitError::InvalidInput("fixed_poi_fit needs a model with a POI (built with --no-poi?)".into()))?;
+pub fn fixed_poi_fit(
+    model: &Model,
+    data: &[f64],
+    poi_value: f64,
+    opts: &FitOptions,
+) -> Result<FitResult, FitError> {
+    let poi = model.poi_index().ok_or_else(|| {
+        FitError::InvalidInput(
+            "fixed_poi_fit needs a model with a POI (built with --no-poi?)".into(),
+        )
+    })?;
     run(model, data, opts, Some((poi, poi_value)))
 }
 
-fn run(model: &Model, data: &[f64], opts: &FitOptions, fix_poi: Option<(usize, f64)>) -> Result<FitResult, FitError> {
+fn run(
+    model: &Model,
+    data: &[f64],
+    opts: &FitOptions,
+    fix_poi: Option<(usize, f64)>,
+) -> Result<FitResult, FitError> {
     let n = model.n_pars();
     let mut init = opts.init.clone().unwrap_or_else(|| model.suggested_init());
-    let bounds = opts.bounds.clone().unwrap_or_else(|| model.suggested_bounds());
-    let mut fixed = opts.fixed.clone().unwrap_or_else(|| model.suggested_fixed());
-    for (what, len) in [("init", init.len()), ("bounds", bounds.len()), ("fixed", fixed.len())] {
+    let bounds = opts
+        .bounds
+        .clone()
+        .unwrap_or_else(|| model.suggested_bounds());
+    let mut fixed = opts
+        .fixed
+        .clone()
+        .unwrap_or_else(|| model.suggested_fixed());
+    for (what, len) in [
+        ("init", init.len()),
+        ("bounds", bounds.len()),
+        ("fixed", fixed.len()),
+    ] {
         if len != n {
             return Err(FitError::InvalidInput(format!(
                 "{what} has {len} entries, the model has {n} parameters"
@@ -186,8 +220,31 @@ fn run(model: &Model, data: &[f64], opts: &FitOptions, fix_poi: Option<(usize, f
         converged: best.converged,
     }];
     let (mut iterations, mut evaluations) = (best.iterations, best.evaluations.total());
+    if !best.converged && best.fval.is_finite() {
+        // Newton steps stall at the kinks of code0/code1 interpolation (the Hessian of one
+        // side predicts nothing on the other); finish with quasi-Newton steps only.
+        let quasi = MinimizerOptions {
+            newton_polish: false,
+            newton_max_n: 0,
+            ..opts.minimizer.clone()
+        };
+        let r = minimize(&mut obj, &best.x.clone(), &lo, &hi, &fixed, &quasi)?;
+        iterations += r.iterations;
+        evaluations += r.evaluations.total();
+        restarts.push(Restart {
+            start: "quasi_newton".into(),
+            twice_nll: r.fval,
+            converged: r.converged,
+        });
+        if r.converged || r.fval < best.fval {
+            best = r;
+        }
+    }
 
-    let has_histosys = model.parameter_sets().iter().any(|p| p.kind == ModifierKind::HistoSys);
+    let has_histosys = model
+        .parameter_sets()
+        .iter()
+        .any(|p| p.kind == ModifierKind::HistoSys);
     if opts.restarts && has_histosys && best.fval.is_finite() {
         let mut starts: Vec<(&str, Vec<f64>)> = Vec::new();
         // Mirror the alphas (Gaussian-constrained around 0) of the first minimum.
@@ -195,9 +252,9 @@ fn run(model: &Model, data: &[f64], opts: &FitOptions, fix_poi: Option<(usize, f
         let mut changed = false;
         for p in model.parameter_sets() {
             if let Constraint::Normal { auxdata, .. } = &p.constraint {
-                for k in 0..p.n_pars {
+                for (k, &aux) in auxdata.iter().enumerate() {
                     let i = p.offset + k;
-                    if !fixed[i] && auxdata[k] == 0.0 && mirrored[i] != 0.0 {
+                    if !fixed[i] && aux == 0.0 && mirrored[i] != 0.0 {
                         mirrored[i] = (-mirrored[i]).clamp(lo[i], hi[i]);
                         changed = true;
                     }
@@ -234,7 +291,35 @@ fn run(model: &Model, data: &[f64], opts: &FitOptions, fix_poi: Option<(usize, f
             }
         }
     }
-    Ok(result(model, best, fixed, restarts, iterations, evaluations))
+    Ok(result(
+        model,
+        best,
+        fixed,
+        restarts,
+        iterations,
+        evaluations,
+    ))
+}
+
+/// Whether a stationary point whose Hessian is not positive definite is a minimum with
+/// flat directions (parameters the data do not constrain: only ~zero eigenvalues) rather
+/// than a saddle (a clearly negative eigenvalue).
+fn flat_not_saddle(out: &MinimizeOutcome) -> bool {
+    let n = out.x.len();
+    if out.hessian.len() != n * n {
+        return false;
+    }
+    let free: Vec<usize> = (0..n)
+        .filter(|&i| !out.fixed[i] && !out.at_bound[i])
+        .collect();
+    let m = free.len();
+    if m == 0 {
+        return true;
+    }
+    let h = nalgebra::DMatrix::from_fn(m, m, |a, b| out.hessian[free[a] * n + free[b]]);
+    let eig = nalgebra::SymmetricEigen::new(h).eigenvalues;
+    let scale = eig.iter().fold(0.0f64, |acc, e| acc.max(e.abs())).max(1.0);
+    eig.iter().all(|e| *e >= -1e-8 * scale)
 }
 
 fn result(
@@ -255,13 +340,18 @@ fn result(
         .zip(&fixed)
         .map(|(u, &f)| if f { 0.0 } else { u })
         .collect();
+    // A gradient at tolerance on a Hessian that is singular only along flat directions is
+    // a minimum (its value is trustworthy; uncertainties along those directions are not,
+    // and hessian_pos_def says so). A saddle stays not converged.
+    let converged =
+        out.converged || (out.status == Status::HessianNotPosDef && flat_not_saddle(&out));
     FitResult {
         par_names: model.par_names().to_vec(),
         bestfit: out.x,
         uncertainties,
         correlations,
         twice_nll: out.fval,
-        converged: out.converged,
+        converged,
         status: format!("{:?}: {}", out.status, out.message),
         edm: out.edm,
         grad_norm: out.grad_norm,

@@ -189,6 +189,10 @@ fn normal(n: usize, aux: f64) -> Constraint {
     }
 }
 
+/// Per staterror name, per bin: the summed nominal of the participating samples and each
+/// sample's (nominal, absolute error).
+type StatSums = (Vec<f64>, Vec<Vec<(f64, f64)>>);
+
 fn param_err(name: &str, message: impl Into<String>) -> ModelError {
     ModelError::Parameter {
         name: name.to_string(),
@@ -218,7 +222,7 @@ pub(crate) fn compile(
     // Requirements per type, in first-appearance order within the type.
     let mut per_type: HashMap<ModifierKind, Vec<(String, Requirement)>> = HashMap::new();
     // staterror sigma bookkeeping: per name, per bin: (sum of nominals, sum of squared abs errors)
-    let mut stat_sums: HashMap<String, (Vec<f64>, Vec<Vec<(f64, f64)>>)> = HashMap::new();
+    let mut stat_sums: HashMap<String, StatSums> = HashMap::new();
     let mut shapesys_owner: HashMap<String, (String, String)> = HashMap::new();
 
     for c in &sorted {
@@ -299,9 +303,9 @@ pub(crate) fn compile(
                                 ),
                             ));
                         }
-                        for j in 0..nbins {
-                            entry.0[j] += s.data[j];
-                            entry.1[j].push((s.data[j], unc[j]));
+                        for (j, (&nom, &d)) in s.data.iter().zip(unc).enumerate() {
+                            entry.0[j] += nom;
+                            entry.1[j].push((nom, d));
                         }
                         Requirement::vector(kind, nbins, [1e-10, 10.0], normal(nbins, 1.0))
                     }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Shared helpers for the integration tests: fixture paths, reference cases, tolerances.
 #![allow(dead_code)]
 
