@@ -29,6 +29,14 @@ enum Command {
     Simplemodel(simplemodel::SimpleModel),
     #[command(flatten)]
     Tools(tools::ToolCommand),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Example:\n  histfactory completions bash > /etc/bash_completion.d/histfactory"
+    )]
+    Completions {
+        /// The shell (bash, zsh, fish, elvish, powershell)
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -39,6 +47,16 @@ fn main() -> ExitCode {
         Command::Simplemodel(c) => simplemodel::run(c),
         // Workspace tools fail only on their input (missing items, clashes, digests).
         Command::Tools(c) => tools::run(c).map_err(model_args::input),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "histfactory",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

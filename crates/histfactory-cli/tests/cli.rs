@@ -1,0 +1,154 @@
+//! End-to-end: run the `histfactory` binary on real workspaces and check what it prints
+//! against pyhf 0.7.6 values from the fixtures.
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_histfactory"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn reference(id: &str) -> Value {
+    let text =
+        std::fs::read_to_string(fixtures().join(format!("reference/pyhf/{id}.ref.json"))).unwrap();
+    serde_json::from_str(
+        &text
+            .replace("-Infinity", "null")
+            .replace("Infinity", "null")
+            .replace("NaN", "null"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn inspect_json_matches_pyhf_model_config() {
+    let ws = fixtures().join("reference/workspaces/sbottom_RegionA_sbottom_1300_850_60.json");
+    let (code, out, _) = run(&["inspect", ws.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let r = reference("sbottom_A_1300_850_60");
+    assert_eq!(v["par_names"], r["par_names"]);
+    assert_eq!(v["poi_name"], r["poi_name"]);
+    assert_eq!(v["channels"], r["channels"]);
+    let ours: Vec<f64> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    let want: Vec<f64> = r["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(ours.len(), want.len());
+    for (a, b) in ours.iter().zip(&want) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0));
+    }
+}
+
+#[test]
+fn logpdf_with_grad_matches_pyhf_points() {
+    let r = reference("seed_model");
+    let pars: Vec<Value> = r["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pars"].clone())
+        .collect();
+    let file = std::env::temp_dir().join(format!("hf-cli-pars-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_string(&pars).unwrap()).unwrap();
+    let ws = fixtures().join("reference/workspaces/seed_model.json");
+    let (code, out, err) = run(&[
+        "logpdf",
+        ws.to_str().unwrap(),
+        "--pars",
+        file.to_str().unwrap(),
+        "--grad",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    for (k, p) in r["points"].as_array().unwrap().iter().enumerate() {
+        let want = p["logpdf"].as_f64().unwrap();
+        let got = v["logpdf"][k].as_f64().unwrap();
+        assert!((got - want).abs() <= 1e-10 * want.abs());
+        for (i, g) in p["grad"].as_array().unwrap().iter().enumerate() {
+            let (g, w) = (v["grad"][k][i].as_f64().unwrap(), g.as_f64().unwrap());
+            assert!((g - w).abs() <= 1e-8 * w.abs().max(1.0));
+        }
+    }
+}
+
+#[test]
+fn digest_and_patchset_verify_on_1lbb() {
+    let dir = fixtures().join("data/atlas-1Lbb-ins1755298");
+    let bkg = dir.join("BkgOnly.json.gz");
+    let (code, out, _) = run(&["digest", bkg.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        "sha256:2563672e1a165384faf49f1431e921d88c9c07ec10f150d5045576564f98f820"
+    );
+    let (code, _, err) = run(&[
+        "patchset",
+        "verify",
+        bkg.to_str().unwrap(),
+        dir.join("patchset.json.gz").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn simplemodel_round_trips_through_inspect() {
+    let (code, out, _) = run(&[
+        "simplemodel",
+        "uncorrelated-background",
+        "--signal",
+        "12,11",
+        "--bkg",
+        "50,52",
+        "--bkg-uncertainty",
+        "3,7",
+        "--observed",
+        "51,48",
+    ]);
+    assert_eq!(code, 0);
+    let file = std::env::temp_dir().join(format!("hf-cli-simple-{}.json", std::process::id()));
+    std::fs::write(&file, out).unwrap();
+    let (code, out, _) = run(&["inspect", file.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // pyhf docs: auxdata = [(50/3)^2, (52/7)^2]
+    let aux = v["auxdata"].as_array().unwrap();
+    assert!((aux[0].as_f64().unwrap() - (50.0f64 / 3.0).powi(2)).abs() < 1e-9);
+    assert!((aux[1].as_f64().unwrap() - (52.0f64 / 7.0).powi(2)).abs() < 1e-9);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_json_path() {
+    let file = std::env::temp_dir().join(format!("hf-cli-bad-{}.json", std::process::id()));
+    std::fs::write(&file, r#"{"channels":[{"name":"a","samples":[{"name":"s","data":[1.0],"modifiers":[{"name":"x","type":"nosuch","data":null}]}]}],"observations":[{"name":"a","data":[1]}],"measurements":[{"name":"m","config":{"poi":"x","parameters":[]}}],"version":"1.0.0"}"#).unwrap();
+    let (code, _, err) = run(&["inspect", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("channels[0].samples[0].modifiers[0].type")
+            && err.contains("unknown modifier type"),
+        "{err}"
+    );
+}
