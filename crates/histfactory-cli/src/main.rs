@@ -1,6 +1,7 @@
 //! The `histfactory` command line: a thin front over the library. Exit codes: 0 success,
 //! 2 the input is wrong, 1 the computation failed (for example a fit that did not converge).
 
+mod fit;
 mod inspect;
 mod logpdf;
 mod model_args;
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Summarise a workspace's model: channels, samples, modifiers, parameters
     Inspect(inspect::InspectArgs),
+    /// Maximum-likelihood fit: best fit, uncertainties, correlations
+    Fit(fit::FitArgs),
     /// logpdf (and gradient) at parameter vectors
     Logpdf(logpdf::LogpdfArgs),
     /// Write one of pyhf's simple models as a workspace
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(a) => inspect::run(a),
         Command::Logpdf(a) => logpdf::run(a),
+        Command::Fit(a) => fit::run(a),
         Command::Simplemodel(c) => simplemodel::run(c),
         // Workspace tools fail only on their input (missing items, clashes, digests).
         Command::Tools(c) => tools::run(c).map_err(model_args::input),

@@ -152,3 +152,23 @@ fn bad_input_exits_2_with_the_json_path() {
         "{err}"
     );
 }
+
+#[test]
+fn fit_json_reproduces_pyhf_doc_minima() {
+    // pyhf's mle docstrings for the 2-bin simple model: free fit 24.98393521, mu=1 28.92218013
+    let ws = fixtures().join("data/pyhf-validation/simplemodel_uncorr_2bin.json");
+    let (code, out, err) = run(&["fit", ws.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!((v["twice_nll"].as_f64().unwrap() - 24.98393521).abs() < 1e-7);
+    assert_eq!(v["converged"], true);
+    assert_eq!(v["par_names"][0], "mu");
+    let (code, out, _) = run(&["fit", ws.to_str().unwrap(), "--fix-poi", "1", "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!((v["twice_nll"].as_f64().unwrap() - 28.92218013).abs() < 1e-7);
+    assert!((v["bestfit"][1].as_f64().unwrap() - 0.97224597).abs() < 1e-6);
+    let (code, _, err) = run(&["fit", ws.to_str().unwrap(), "--fix", "nosuch=1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no parameter named \"nosuch\""), "{err}");
+}
