@@ -39,6 +39,10 @@ pub struct FitOptions {
     pub fixed: Option<Vec<bool>>,
     /// Restart from other starting points to find the global minimum (default true).
     pub restarts: bool,
+    /// Further starting points, typically the minima of related fits (a scan's previous
+    /// point, the free fit of a hypothesis test); each is descended from when `restarts`
+    /// is on. Fixed parameters take their values from `init`, not from these.
+    pub extra_starts: Vec<Vec<f64>>,
     /// Minimiser settings.
     pub minimizer: MinimizerOptions,
 }
@@ -50,6 +54,7 @@ impl Default for FitOptions {
             bounds: None,
             fixed: None,
             restarts: true,
+            extra_starts: Vec::new(),
             minimizer: MinimizerOptions::default(),
         }
     }
@@ -213,31 +218,57 @@ fn run(
     }
 
     let mut obj = TwiceNll::new(model, data).map_err(|e| FitError::InvalidInput(e.to_string()))?;
-    let mut best = minimize(&mut obj, &init, &lo, &hi, &fixed, &opts.minimizer)?;
-    let mut restarts = vec![Restart {
-        start: "init".into(),
-        twice_nll: best.fval,
-        converged: best.converged,
-    }];
-    let (mut iterations, mut evaluations) = (best.iterations, best.evaluations.total());
-    if !best.converged && best.fval.is_finite() {
-        // Newton steps stall at the kinks of code0/code1 interpolation (the Hessian of one
-        // side predicts nothing on the other); finish with quasi-Newton steps only.
-        let quasi = MinimizerOptions {
-            newton_polish: false,
-            newton_max_n: 0,
-            ..opts.minimizer.clone()
-        };
-        let r = minimize(&mut obj, &best.x.clone(), &lo, &hi, &fixed, &quasi)?;
-        iterations += r.iterations;
-        evaluations += r.evaluations.total();
-        restarts.push(Restart {
-            start: "quasi_newton".into(),
-            twice_nll: r.fval,
-            converged: r.converged,
-        });
-        if r.converged || r.fval < best.fval {
-            best = r;
+    let mut ctx = Descent {
+        model,
+        lo: &lo,
+        hi: &hi,
+        fixed: &fixed,
+        opts,
+        restarts: Vec::new(),
+        iterations: 0,
+        evaluations: 0,
+    };
+    let mut best = ctx.descend(&mut obj, &init, "init")?;
+
+    if opts.restarts && best.fval.is_finite() {
+        let mut starts = opts.extra_starts.clone();
+        // With kinks (code1/code0) the conditional fit has several local minima at
+        // different kink patterns; the unconditional minimum is the related fit whose
+        // pattern is usually right, so a fixed-POI fit also descends from it.
+        if fix_poi.is_some() && starts.is_empty() && has_kinks(model) {
+            let free_opts = FitOptions {
+                init: opts.init.clone(),
+                bounds: opts.bounds.clone(),
+                fixed: opts.fixed.clone(),
+                restarts: false,
+                extra_starts: Vec::new(),
+                minimizer: opts.minimizer.clone(),
+            };
+            let free = run(model, data, &free_opts, None)?;
+            ctx.iterations += free.iterations;
+            ctx.evaluations += free.evaluations;
+            starts.push(free.bestfit);
+        }
+        for mut start in starts {
+            if start.len() != n {
+                return Err(FitError::InvalidInput(format!(
+                    "an extra starting point has {} values, the model has {n} parameters",
+                    start.len()
+                )));
+            }
+            for i in 0..n {
+                start[i] = if fixed[i] {
+                    init[i]
+                } else {
+                    start[i].clamp(lo[i], hi[i])
+                };
+            }
+            let r = ctx.descend(&mut obj, &start, "related minimum")?;
+            let better = (r.converged && !best.converged)
+                || (r.converged == best.converged && r.fval < best.fval - 1e-9);
+            if better {
+                best = r;
+            }
         }
     }
 
@@ -275,14 +306,7 @@ fn run(
             }
         }
         for (label, start) in starts {
-            let r = minimize(&mut obj, &start, &lo, &hi, &fixed, &opts.minimizer)?;
-            iterations += r.iterations;
-            evaluations += r.evaluations.total();
-            restarts.push(Restart {
-                start: label.into(),
-                twice_nll: r.fval,
-                converged: r.converged,
-            });
+            let r = ctx.descend(&mut obj, &start, label)?;
             // Prefer converged over non-converged, then the lower minimum.
             let better = (r.converged && !best.converged)
                 || (r.converged == best.converged && r.fval < best.fval - 1e-9);
@@ -291,6 +315,7 @@ fn run(
             }
         }
     }
+    let (restarts, iterations, evaluations) = (ctx.restarts, ctx.iterations, ctx.evaluations);
     Ok(result(
         model,
         best,
@@ -299,6 +324,144 @@ fn run(
         iterations,
         evaluations,
     ))
+}
+
+/// One descent from a starting point: the minimiser, a quasi-Newton finish where Newton
+/// stalls, and the handling of interpolation kinks. Every minimisation is recorded.
+struct Descent<'a> {
+    model: &'a Model,
+    lo: &'a [f64],
+    hi: &'a [f64],
+    fixed: &'a [bool],
+    opts: &'a FitOptions,
+    restarts: Vec<Restart>,
+    iterations: usize,
+    evaluations: usize,
+}
+
+impl Descent<'_> {
+    fn record(&mut self, label: String, r: &MinimizeOutcome) {
+        self.iterations += r.iterations;
+        self.evaluations += r.evaluations.total();
+        self.restarts.push(Restart {
+            start: label,
+            twice_nll: r.fval,
+            converged: r.converged,
+        });
+    }
+
+    fn descend(
+        &mut self,
+        obj: &mut TwiceNll<'_>,
+        start: &[f64],
+        label: &str,
+    ) -> Result<MinimizeOutcome, FitError> {
+        let (lo, hi, fixed, model) = (self.lo, self.hi, self.fixed, self.model);
+        let mut best = minimize(obj, start, lo, hi, fixed, &self.opts.minimizer)?;
+        self.record(label.to_string(), &best);
+        if !best.converged && best.fval.is_finite() {
+            // Newton steps stall at the kinks of code0/code1 interpolation (the Hessian of
+            // one side predicts nothing on the other); finish with quasi-Newton steps.
+            let quasi = MinimizerOptions {
+                newton_polish: false,
+                newton_max_n: 0,
+                ..self.opts.minimizer.clone()
+            };
+            let r = minimize(obj, &best.x.clone(), lo, hi, fixed, &quasi)?;
+            self.record(format!("{label}: quasi-Newton finish"), &r);
+            if r.converged || r.fval < best.fval {
+                best = r;
+            }
+        }
+
+        // Piecewise interpolation (normsys code1, histosys code0) has a kink at alpha = 0
+        // where the minimum often sits: the gradient does not vanish there, so no gradient
+        // criterion can be met. A kink is a minimum in its coordinate when the one-sided
+        // derivatives point inwards (left < 0 < right); such parameters are held at 0 (an
+        // active constraint of the non-smooth problem) and the rest is minimised smoothly.
+        let mut kinks: Vec<usize> = Vec::new();
+        for _round in 0..4 {
+            if !best.fval.is_finite() || (best.converged && kinks.is_empty()) {
+                break;
+            }
+            // Recomputed at the current point, so a kink that stops being a minimum once
+            // the others moved is released again.
+            let now = kink_minima(model, obj, &best.x, fixed);
+            if now == kinks {
+                break;
+            }
+            kinks = now;
+            let mut x0 = best.x.clone();
+            let mut fixed_k = fixed.to_vec();
+            for &i in &kinks {
+                x0[i] = 0.0;
+                fixed_k[i] = true;
+            }
+            let r = minimize(obj, &x0, lo, hi, &fixed_k, &self.opts.minimizer)?;
+            self.record(
+                format!("{label}: {} parameter(s) at kinks", kinks.len()),
+                &r,
+            );
+            if r.fval <= best.fval + 1e-9 || !best.converged {
+                let mut r = r;
+                // The parameters at kinks were free in the problem: report them as such.
+                for &i in &kinks {
+                    r.fixed[i] = fixed[i];
+                }
+                if r.converged && !kinks.is_empty() {
+                    r.message = format!(
+                        "{} ({} parameter(s) at an interpolation kink, alpha = 0, where the one-sided derivatives bracket 0)",
+                        r.message,
+                        kinks.len()
+                    );
+                }
+                best = r;
+            }
+        }
+        Ok(best)
+    }
+}
+
+/// Whether the model uses an interpolation code with a kink at alpha = 0.
+fn has_kinks(model: &Model) -> bool {
+    (model.options.normsys_code == crate::model::NormSysCode::Code1
+        && !model.normsys_params.is_empty())
+        || (model.options.histosys_code == crate::model::HistoSysCode::Code0
+            && !model.histo_params.is_empty())
+}
+
+/// Parameters with a piecewise interpolation kink at 0 that sit at
+/// (or next to) 0 with one-sided derivatives of twice_nll bracketing 0.
+fn kink_minima(model: &Model, obj: &mut TwiceNll<'_>, x: &[f64], fixed: &[bool]) -> Vec<usize> {
+    use super::Objective;
+    let mut candidates: Vec<usize> = Vec::new();
+    if model.options.normsys_code == crate::model::NormSysCode::Code1 {
+        candidates.extend(&model.normsys_params);
+    }
+    if model.options.histosys_code == crate::model::HistoSysCode::Code0 {
+        candidates.extend(&model.histo_params);
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut out = Vec::new();
+    let mut p = x.to_vec();
+    for i in candidates {
+        if fixed[i] || x[i].abs() > 0.05 {
+            continue;
+        }
+        let h = 1e-7;
+        p[i] = 0.0;
+        let f0 = obj.value(&p);
+        p[i] = h;
+        let right = (obj.value(&p) - f0) / h;
+        p[i] = -h;
+        let left = (f0 - obj.value(&p)) / h;
+        p[i] = x[i];
+        if left <= 0.0 && right >= 0.0 {
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// Whether a stationary point whose Hessian is not positive definite is a minimum with
