@@ -11,13 +11,32 @@
 use super::{Model, ModelBuilder};
 use crate::spec::{Channel, Measurement, Modifier, ModifierData, Observation, Sample, Workspace};
 
-fn workspace(channel: Channel, observed: Vec<f64>) -> Workspace {
+/// One channel `channel`: signal (normfactor `mu`) plus a background carrying `modifier`;
+/// observations default to signal plus background.
+fn workspace(
+    channel: &str,
+    sig: &[f64],
+    bkg: &[f64],
+    modifier: Modifier,
+    observed: Option<&[f64]>,
+) -> Workspace {
+    let observed = observed
+        .map(<[f64]>::to_vec)
+        .unwrap_or_else(|| sig.iter().zip(bkg).map(|(s, b)| s + b).collect());
+    let background = Sample {
+        name: "background".into(),
+        data: bkg.to_vec(),
+        modifiers: vec![modifier],
+    };
     Workspace {
         observations: vec![Observation {
-            name: channel.name.clone(),
+            name: channel.into(),
             data: observed,
         }],
-        channels: vec![channel],
+        channels: vec![Channel {
+            name: channel.into(),
+            samples: vec![signal(sig), background],
+        }],
         measurements: vec![Measurement {
             name: "measurement".into(),
             poi: "mu".into(),
@@ -46,24 +65,11 @@ pub fn uncorrelated_background_workspace(
     bkg_uncertainty: &[f64],
     observed: Option<&[f64]>,
 ) -> Workspace {
-    let channel = Channel {
-        name: "singlechannel".into(),
-        samples: vec![
-            signal(sig),
-            Sample {
-                name: "background".into(),
-                data: bkg.to_vec(),
-                modifiers: vec![Modifier {
-                    name: "uncorr_bkguncrt".into(),
-                    data: ModifierData::ShapeSys(bkg_uncertainty.to_vec()),
-                }],
-            },
-        ],
+    let modifier = Modifier {
+        name: "uncorr_bkguncrt".into(),
+        data: ModifierData::ShapeSys(bkg_uncertainty.to_vec()),
     };
-    let obs = observed
-        .map(<[f64]>::to_vec)
-        .unwrap_or_else(|| sig.iter().zip(bkg).map(|(s, b)| s + b).collect());
-    workspace(channel, obs)
+    workspace("singlechannel", sig, bkg, modifier, observed)
 }
 
 /// The workspace of [`correlated_background`] with the given observations (default: the
@@ -75,27 +81,14 @@ pub fn correlated_background_workspace(
     bkg_down: &[f64],
     observed: Option<&[f64]>,
 ) -> Workspace {
-    let channel = Channel {
-        name: "single_channel".into(),
-        samples: vec![
-            signal(sig),
-            Sample {
-                name: "background".into(),
-                data: bkg.to_vec(),
-                modifiers: vec![Modifier {
-                    name: "correlated_bkg_uncertainty".into(),
-                    data: ModifierData::HistoSys {
-                        hi_data: bkg_up.to_vec(),
-                        lo_data: bkg_down.to_vec(),
-                    },
-                }],
-            },
-        ],
+    let modifier = Modifier {
+        name: "correlated_bkg_uncertainty".into(),
+        data: ModifierData::HistoSys {
+            hi_data: bkg_up.to_vec(),
+            lo_data: bkg_down.to_vec(),
+        },
     };
-    let obs = observed
-        .map(<[f64]>::to_vec)
-        .unwrap_or_else(|| sig.iter().zip(bkg).map(|(s, b)| s + b).collect());
-    workspace(channel, obs)
+    workspace("single_channel", sig, bkg, modifier, observed)
 }
 
 fn build(ws: &Workspace) -> Result<Model, crate::Error> {
