@@ -498,6 +498,15 @@ fn result(
         Some(c) => (c.std_errors(), c.correlation()),
         None => (vec![f64::NAN; n], vec![f64::NAN; n * n]),
     };
+    let mut correlations = correlations;
+    for (i, &f) in fixed.iter().enumerate() {
+        if f {
+            for j in 0..n {
+                correlations[i * n + j] = 0.0;
+                correlations[j * n + i] = 0.0;
+            }
+        }
+    }
     let uncertainties = uncertainties
         .into_iter()
         .zip(&fixed)
