@@ -13,4 +13,7 @@ pub enum Error {
     /// A fit could not be carried out.
     #[error(transparent)]
     Fit(#[from] crate::fit::FitError),
+    /// An inference step (hypothesis test, limit, scan) failed.
+    #[error(transparent)]
+    Infer(#[from] crate::infer::InferError),
 }

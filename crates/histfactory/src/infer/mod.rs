@@ -20,18 +20,31 @@
 
 pub mod asymptotics;
 pub mod distributions;
+pub mod hypotest;
 pub mod intervals;
+pub mod limits;
+mod progress;
+pub mod scan;
 pub mod test_statistics;
 pub mod toms748;
+pub mod toy_calculator;
 pub mod toys;
 
 pub use asymptotics::{
     asymptotic_pvalues, asymptotic_test_stat, AsymptoticResult, BaseDist, EXPECTED_NSIGMA,
 };
 pub use distributions::{normal_cdf, normal_sf};
+pub use hypotest::AsimovFits;
+pub use hypotest::{
+    hypotest, hypotest_scan, Calculator, HypotestCalculator, HypotestFits, HypotestOptions,
+    HypotestResult,
+};
 pub use intervals::{crossing, interp, upper_limit_from_grid, GridUpperLimit};
+pub use limits::{upper_limit, upper_limit_grid, UpperLimit, UpperLimitOptions};
+pub use scan::{delta_for_cl, profile_scan, ProfileScan, ScanInterval};
 pub use test_statistics::{q0, qmu, qmu_tilde, tmu, tmu_tilde, TestStat};
 pub use toms748::{toms748, toms748_try, Toms748Options, Toms748Result};
+pub use toy_calculator::{sample_toy, ToyOptions, ToyResult};
 pub use toys::{
     empirical_pvalue, percentiles, sample_normal, sample_poisson, toy_expected_band, toy_pvalues,
     toy_rng, ToyExpectedBand, ToyPValues, NORMAL_PERCENTILES,
@@ -99,4 +112,30 @@ pub enum InferError {
         /// What it returned.
         value: f64,
     },
+    /// A fit needed by an inference step could not be run.
+    #[error("{context}: {source}")]
+    Fit {
+        /// Which fit (for example "hypotest at mu = 1: fixed-POI fit to the observed data").
+        context: String,
+        /// The fit's error.
+        source: crate::fit::FitError,
+    },
+    /// The model could not be evaluated (expected data of a fit result, data of a toy).
+    #[error("{context}: {source}")]
+    Model {
+        /// Where it happened.
+        context: String,
+        /// The model's error.
+        source: crate::model::ModelError,
+    },
+    /// The model has no parameter of interest, or it is fixed.
+    #[error("{0}")]
+    Poi(String),
+    /// A fit ended without a finite likelihood (every point it reached had negative or
+    /// undefined rates), so no test statistic can be formed.
+    #[error("{0}")]
+    FitFailed(String),
+    /// A search (bracket widening, root finding) did not reach its goal.
+    #[error("{0}")]
+    SearchFailed(String),
 }

@@ -1,0 +1,309 @@
+//! Upper limits on the POI: the observed limit and the five expected limits where CLs
+//! equals `level` (pyhf `infer.intervals.upper_limits`).
+//!
+//! - [`upper_limit`]: bracketing root search with TOMS 748, as pyhf's `toms748_scan`. The
+//!   bracket starts at the POI's bounds and is widened (lower end halved while any CLs
+//!   there is below `level`, upper end doubled while any is above); every hypothesis test
+//!   is kept, and each expected limit is searched from the tightest bracket among the
+//!   points already tested.
+//! - [`upper_limit_grid`]: hypothesis tests on a grid and linear interpolation, as pyhf's
+//!   `linear_grid_scan`.
+//!
+//! Both warm-start each fit from the previous test's minimum ([`HypotestCalculator`]).
+//!
+//! ```
+//! use histfactory::infer::{upper_limit, UpperLimitOptions};
+//! use histfactory::model::simple::uncorrelated_background;
+//! let model = uncorrelated_background(&[12.0, 11.0], &[50.0, 52.0], &[3.0, 7.0])?;
+//! let data = model.data_with_auxdata(&[51.0, 48.0])?;
+//! let limit = upper_limit(&model, &data, &UpperLimitOptions::default())?;
+//! assert!((limit.obs - 1.01156939).abs() < 1e-3 * 1.01156939);
+//! # Ok::<(), histfactory::Error>(())
+//! ```
+
+use super::hypotest::{HypotestCalculator, HypotestOptions, HypotestResult};
+use super::intervals::upper_limit_from_grid;
+use super::toms748::{toms748_try, Toms748Options};
+use super::InferError;
+use crate::model::Model;
+
+/// Options of an upper-limit search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpperLimitOptions {
+    /// The CLs level (0.05 for 95% CL).
+    pub level: f64,
+    /// Options of every hypothesis test.
+    pub hypotest: HypotestOptions,
+    /// The initial bracket; default the POI's bounds (pyhf: `suggested_bounds`).
+    pub bracket: Option<(f64, f64)>,
+    /// Relative tolerance of the root search (pyhf default 1e-4).
+    pub rtol: f64,
+    /// Absolute tolerance of the root search (pyhf default 2e-12).
+    pub atol: f64,
+}
+
+impl Default for UpperLimitOptions {
+    fn default() -> Self {
+        UpperLimitOptions {
+            level: 0.05,
+            hypotest: HypotestOptions::default(),
+            bracket: None,
+            rtol: 1e-4,
+            atol: 2e-12,
+        }
+    }
+}
+
+/// Observed and expected upper limits with the hypothesis tests behind them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpperLimit {
+    /// The CLs level.
+    pub level: f64,
+    /// The observed upper limit.
+    pub obs: f64,
+    /// The expected upper limits [−2σ, −1σ, median, +1σ, +2σ].
+    pub exp: [f64; 5],
+    /// Every hypothesis test run, sorted by POI value.
+    pub tests: Vec<HypotestResult>,
+    /// Whether every fit converged and every root search met its tolerance.
+    pub converged: bool,
+    /// What did not converge.
+    pub warnings: Vec<String>,
+}
+
+fn check_level(level: f64) -> Result<(), InferError> {
+    if level > 0.0 && level < 1.0 {
+        Ok(())
+    } else {
+        Err(InferError::InvalidArgument {
+            name: "level",
+            message: format!("must lie in (0, 1), got {level}"),
+        })
+    }
+}
+
+/// The hypothesis tests run so far, by POI value.
+struct Cache<'m> {
+    calc: HypotestCalculator<'m>,
+    tests: Vec<HypotestResult>,
+    bar: indicatif::ProgressBar,
+}
+
+impl Cache<'_> {
+    fn get(&mut self, mu: f64) -> Result<&HypotestResult, InferError> {
+        let pos = match self.tests.iter().position(|t| t.poi_value == mu) {
+            Some(i) => i,
+            None => {
+                let r = self.calc.test(mu)?;
+                self.bar.inc(1);
+                self.tests.push(r);
+                self.tests.len() - 1
+            }
+        };
+        Ok(&self.tests[pos])
+    }
+
+    /// CLs − level of curve `which` (0: observed, 1..=5: expected) at `mu`.
+    fn f(&mut self, mu: f64, which: usize, level: f64) -> Result<f64, InferError> {
+        let t = self.get(mu)?;
+        Ok(curve(t, which) - level)
+    }
+}
+
+fn curve(t: &HypotestResult, which: usize) -> f64 {
+    if which == 0 {
+        t.cls_obs
+    } else {
+        t.cls_exp[which - 1]
+    }
+}
+
+fn all_values(t: &HypotestResult) -> impl Iterator<Item = f64> + '_ {
+    std::iter::once(t.cls_obs).chain(t.cls_exp.iter().copied())
+}
+
+/// Observed and expected upper limits by TOMS 748 root search (pyhf `toms748_scan`, what
+/// `upper_limit(..., scan=None)` runs).
+///
+/// # Errors
+/// [`InferError::InvalidArgument`] for a level outside (0, 1) or a bad bracket,
+/// [`InferError::SearchFailed`] if no bracket is found within 30 halvings/doublings, and
+/// the errors of the hypothesis tests.
+pub fn upper_limit(
+    model: &Model,
+    data: &[f64],
+    options: &UpperLimitOptions,
+) -> Result<UpperLimit, InferError> {
+    check_level(options.level)?;
+    let level = options.level;
+    let poi = model.poi_index().ok_or_else(|| {
+        InferError::Poi("upper_limit needs a model with a POI (built with --no-poi?)".into())
+    })?;
+    let (mut lo, mut hi) = options.bracket.unwrap_or_else(|| {
+        let b = options
+            .hypotest
+            .fit
+            .bounds
+            .as_ref()
+            .map(|b| b[poi])
+            .unwrap_or_else(|| model.suggested_bounds()[poi]);
+        (b[0], b[1])
+    });
+    if !(lo.is_finite() && hi.is_finite() && lo < hi && lo >= 0.0) {
+        return Err(InferError::InvalidArgument {
+            name: "bracket",
+            message: format!("need finite 0 <= lo < hi, got [{lo}, {hi}]"),
+        });
+    }
+    let mut cache = Cache {
+        calc: HypotestCalculator::new(model, data, options.hypotest.clone())?,
+        tests: Vec::new(),
+        bar: super::progress::spinner("upper limit: hypothesis tests", options.hypotest.progress),
+    };
+
+    // Widen the bracket until every curve is above `level` at `lo` and below at `hi`.
+    let mut steps = 0;
+    while all_values(cache.get(lo)?).any(|v| v < level) {
+        steps += 1;
+        if steps > 30 || lo == 0.0 {
+            return Err(InferError::SearchFailed(format!(
+                "upper limit: CLs is already below {level} at the lower end {lo} of the bracket; \
+                 no limit above it can be found"
+            )));
+        }
+        lo /= 2.0;
+    }
+    steps = 0;
+    while all_values(cache.get(hi)?).any(|v| v > level) {
+        steps += 1;
+        if steps > 30 {
+            return Err(InferError::SearchFailed(format!(
+                "upper limit: CLs is still above {level} at {hi}; no limit found"
+            )));
+        }
+        hi *= 2.0;
+    }
+
+    let t_opts = Toms748Options {
+        xtol: options.atol,
+        rtol: options.rtol,
+        maxiter: 100,
+        k: 2,
+    };
+    let mut warnings = Vec::new();
+    let mut limits = [0.0; 6];
+    for (which, limit) in limits.iter_mut().enumerate() {
+        let (a, b) = if which == 0 {
+            (lo, hi)
+        } else {
+            tightest_bracket(&cache.tests, which, level)
+        };
+        let r = toms748_try(|mu| cache.f(mu, which, level), a, b, &t_opts)?;
+        if !r.converged {
+            warnings.push(format!(
+                "upper limit ({}): root search did not converge in {} iterations",
+                curve_name(which),
+                r.iterations
+            ));
+        }
+        *limit = r.root;
+    }
+    cache.bar.finish_and_clear();
+    let mut tests = cache.tests;
+    tests.sort_by(|a, b| a.poi_value.total_cmp(&b.poi_value));
+    collect_fit_warnings(&tests, &mut warnings);
+    Ok(UpperLimit {
+        level,
+        obs: limits[0],
+        exp: [limits[1], limits[2], limits[3], limits[4], limits[5]],
+        tests,
+        converged: warnings.is_empty(),
+        warnings,
+    })
+}
+
+fn curve_name(which: usize) -> &'static str {
+    [
+        "observed",
+        "expected −2σ",
+        "expected −1σ",
+        "expected median",
+        "expected +1σ",
+        "expected +2σ",
+    ][which]
+}
+
+/// The tested points closest to `level` from above and from below on curve `which`.
+fn tightest_bracket(tests: &[HypotestResult], which: usize, level: f64) -> (f64, f64) {
+    let mut above: Option<(f64, f64)> = None; // (f, mu) with f >= 0, smallest f
+    let mut below: Option<(f64, f64)> = None; // (f, mu) with f < 0, largest f
+    for t in tests {
+        let f = curve(t, which) - level;
+        if f >= 0.0 {
+            match above {
+                Some((g, _)) if g <= f => {}
+                _ => above = Some((f, t.poi_value)),
+            }
+        } else if f < 0.0 {
+            match below {
+                Some((g, _)) if g >= f => {}
+                _ => below = Some((f, t.poi_value)),
+            }
+        }
+    }
+    // The widening guarantees both exist; NaN brackets make toms748 report an error.
+    (
+        above.map_or(f64::NAN, |(_, m)| m),
+        below.map_or(f64::NAN, |(_, m)| m),
+    )
+}
+
+fn collect_fit_warnings(tests: &[HypotestResult], warnings: &mut Vec<String>) {
+    for t in tests {
+        for w in &t.warnings {
+            warnings.push(format!("hypotest at {}: {w}", t.poi_value));
+        }
+    }
+}
+
+/// Observed and expected upper limits from hypothesis tests at `scan` (increasing) by
+/// linear interpolation, as pyhf's `linear_grid_scan` (a curve that does not cross `level`
+/// inside the scan gives the scan's end, as `numpy.interp`).
+///
+/// # Errors
+/// [`InferError::InvalidArgument`] for a level outside (0, 1) or a scan that is not
+/// increasing, [`InferError::Empty`] for an empty scan, and the errors of the tests.
+pub fn upper_limit_grid(
+    model: &Model,
+    data: &[f64],
+    scan: &[f64],
+    options: &UpperLimitOptions,
+) -> Result<UpperLimit, InferError> {
+    check_level(options.level)?;
+    if scan.is_empty() {
+        return Err(InferError::Empty { what: "scan" });
+    }
+    if scan
+        .windows(2)
+        .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+    {
+        return Err(InferError::InvalidArgument {
+            name: "scan",
+            message: "POI values must be strictly increasing".into(),
+        });
+    }
+    let tests = super::hypotest::hypotest_scan(model, data, scan, &options.hypotest)?;
+    let obs: Vec<f64> = tests.iter().map(|t| t.cls_obs).collect();
+    let exp: Vec<[f64; 5]> = tests.iter().map(|t| t.cls_exp).collect();
+    let g = upper_limit_from_grid(scan, &obs, &exp, options.level)?;
+    let mut warnings = Vec::new();
+    collect_fit_warnings(&tests, &mut warnings);
+    Ok(UpperLimit {
+        level: options.level,
+        obs: g.obs,
+        exp: g.exp,
+        tests,
+        converged: warnings.is_empty(),
+        warnings,
+    })
+}

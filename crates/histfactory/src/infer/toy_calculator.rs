@@ -1,0 +1,183 @@
+//! The toy calculator's model-level part: sampling pseudo-data from the full model and
+//! evaluating the test statistic on each toy with two fits, in parallel.
+//!
+//! Toys are drawn as pyhf's `model.make_pdf(pars).sample()`: main bins Poisson around the
+//! expected rates, auxiliary data Normal around the parameter (width σ of the constraint)
+//! for Gaussian constraints and Poisson around `γ·τ` for Poisson constraints.
+//!
+//! Reproducibility: toy `i` of the s+b ensemble uses [`toy_rng`]`(seed, 2i)`, of the b-only
+//! ensemble `toy_rng(seed, 2i + 1)`; each toy's numbers depend on `(seed, i)` alone, so the
+//! results are identical whatever the number of rayon threads, and a run with more toys
+//! extends a run with fewer.
+
+use rand::Rng;
+use rayon::prelude::*;
+
+use super::test_statistics::TestStat;
+use super::toys::{sample_normal, sample_poisson, toy_rng};
+use super::InferError;
+use crate::fit::{fit, fixed_poi_fit, FitOptions};
+use crate::model::{ConstraintTerm, Model};
+
+/// Options of the toy calculator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToyOptions {
+    /// Number of toys per hypothesis (pyhf default 2000).
+    pub ntoys: usize,
+    /// Seed of the per-toy random number generators.
+    pub seed: u64,
+    /// Run the restarts of the fit on every toy (slower; only matters for models with
+    /// several local minima). Default false: toy fits start at the generating parameters,
+    /// next to the toy's minimum.
+    pub restarts: bool,
+}
+
+impl Default for ToyOptions {
+    fn default() -> Self {
+        ToyOptions {
+            ntoys: 2000,
+            seed: 0,
+            restarts: false,
+        }
+    }
+}
+
+/// The test statistics of the two toy ensembles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToyResult {
+    /// Toys per ensemble.
+    pub ntoys: usize,
+    /// The seed used.
+    pub seed: u64,
+    /// Test statistic of each toy generated under the tested hypothesis (s+b).
+    pub sb_test_stats: Vec<f64>,
+    /// Test statistic of each toy generated under the background-only hypothesis (for
+    /// `q0`: under μ = 1).
+    pub b_test_stats: Vec<f64>,
+    /// Number of toy fits (two per toy) that did not converge; their values are kept.
+    pub n_not_converged: usize,
+}
+
+/// One pseudo-data set (main bins then auxdata) drawn from the model at `pars`.
+///
+/// # Errors
+/// [`InferError::Model`] for a parameter vector of the wrong length,
+/// [`InferError::InvalidArgument`] if an expected rate is negative or not finite.
+pub fn sample_toy<R: Rng + ?Sized>(
+    model: &Model,
+    pars: &[f64],
+    rng: &mut R,
+) -> Result<Vec<f64>, InferError> {
+    let main = model
+        .expected_data(pars, false)
+        .map_err(|e| InferError::Model {
+            context: "toy sampling".into(),
+            source: e,
+        })?;
+    let mut out = Vec::with_capacity(model.n_main() + model.n_aux());
+    for lambda in main {
+        out.push(sample_poisson(rng, lambda)?);
+    }
+    for term in &model.constraints {
+        out.push(match term {
+            ConstraintTerm::Gauss(g) => sample_normal(rng, pars[g.param], g.sigma)?,
+            ConstraintTerm::Poisson(p) => sample_poisson(rng, pars[p.param] * p.factor)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The test statistic on one toy: fixed fit at `mu` and free fit, both started at the
+/// generating parameters. Returns the value and how many of the two fits did not converge.
+fn toy_test_stat(
+    model: &Model,
+    toy: &[f64],
+    start: &[f64],
+    mu: f64,
+    stat: TestStat,
+    fit_opts: &FitOptions,
+) -> Result<(f64, usize), InferError> {
+    let poi = model
+        .poi_index()
+        .ok_or_else(|| InferError::Poi("toys need a model with a POI".into()))?;
+    let context = |what: &str| format!("toy fit ({what})");
+    let mut opts = fit_opts.clone();
+    let bounds = opts
+        .bounds
+        .clone()
+        .unwrap_or_else(|| model.suggested_bounds());
+    let mut init = start.to_vec();
+    init[poi] = init[poi].clamp(bounds[poi][0], bounds[poi][1]);
+    opts.init = Some(init);
+    let free = fit(model, toy, &opts).map_err(|e| InferError::Fit {
+        context: context("free"),
+        source: e,
+    })?;
+    let fixed = fixed_poi_fit(model, toy, mu, &opts).map_err(|e| InferError::Fit {
+        context: context("fixed POI"),
+        source: e,
+    })?;
+    let failed = usize::from(!free.converged) + usize::from(!fixed.converged);
+    let q = stat.evaluate(fixed.twice_nll, free.twice_nll, free.bestfit[poi], mu);
+    Ok((q, failed))
+}
+
+/// Runs both toy ensembles: `ntoys` toys at `sb_pars` and `ntoys` at `b_pars`, each
+/// evaluated with the test statistic at `mu`, in parallel on the current rayon pool.
+///
+/// # Errors
+/// [`InferError::InvalidArgument`] for `ntoys == 0`; the first sampling or fit error.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_toys(
+    model: &Model,
+    sb_pars: &[f64],
+    b_pars: &[f64],
+    mu: f64,
+    stat: TestStat,
+    fit_opts: &FitOptions,
+    toy_opts: &ToyOptions,
+    progress: bool,
+) -> Result<ToyResult, InferError> {
+    if toy_opts.ntoys == 0 {
+        return Err(InferError::InvalidArgument {
+            name: "ntoys",
+            message: "need at least one toy".into(),
+        });
+    }
+    let mut opts = fit_opts.clone();
+    opts.restarts = toy_opts.restarts;
+    let n = toy_opts.ntoys;
+    let bar = super::progress::bar(2 * n as u64, "toys", progress);
+    // Index 2i: s+b toy i; 2i + 1: b-only toy i.
+    let results: Vec<Result<(f64, usize), InferError>> = (0..2 * n)
+        .into_par_iter()
+        .map(|k| {
+            let pars = if k % 2 == 0 { sb_pars } else { b_pars };
+            let mut rng = toy_rng(toy_opts.seed, k as u64);
+            let toy = sample_toy(model, pars, &mut rng)?;
+            let r = toy_test_stat(model, &toy, pars, mu, stat, &opts);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut sb = Vec::with_capacity(n);
+    let mut b = Vec::with_capacity(n);
+    let mut n_not_converged = 0;
+    for (k, r) in results.into_iter().enumerate() {
+        let (q, failed) = r?;
+        n_not_converged += failed;
+        if k % 2 == 0 {
+            sb.push(q);
+        } else {
+            b.push(q);
+        }
+    }
+    Ok(ToyResult {
+        ntoys: n,
+        seed: toy_opts.seed,
+        sb_test_stats: sb,
+        b_test_stats: b,
+        n_not_converged,
+    })
+}
