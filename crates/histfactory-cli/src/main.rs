@@ -1,12 +1,16 @@
 //! The `histfactory` command line: a thin front over the library. Exit codes: 0 success,
 //! 2 the input is wrong, 1 the computation failed (for example a fit that did not converge).
 
+mod cls;
 mod fit;
+mod infer_args;
 mod inspect;
 mod logpdf;
 mod model_args;
+mod scan;
 mod simplemodel;
 mod tools;
+mod upper_limit;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,6 +29,12 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Maximum-likelihood fit: best fit, uncertainties, correlations
     Fit(fit::FitArgs),
+    /// Hypothesis test: CLs, CLs+b, CLb and the expected band at one POI value
+    Cls(cls::ClsArgs),
+    /// Observed and expected upper limits on the POI
+    UpperLimit(upper_limit::UpperLimitArgs),
+    /// Profile likelihood scan of one parameter
+    Scan(scan::ScanArgs),
     /// logpdf (and gradient) at parameter vectors
     Logpdf(logpdf::LogpdfArgs),
     /// Write one of pyhf's simple models as a workspace
@@ -48,6 +58,9 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Logpdf(a) => logpdf::run(a),
         Command::Fit(a) => fit::run(a),
+        Command::Cls(a) => cls::run(a),
+        Command::UpperLimit(a) => upper_limit::run(a),
+        Command::Scan(a) => scan::run(a),
         Command::Simplemodel(c) => simplemodel::run(c),
         // Workspace tools fail only on their input (missing items, clashes, digests).
         Command::Tools(c) => tools::run(c).map_err(model_args::input),

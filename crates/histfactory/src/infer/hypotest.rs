@@ -21,7 +21,8 @@
 //! let model = uncorrelated_background(&[12.0, 11.0], &[50.0, 52.0], &[3.0, 7.0])?;
 //! let data = model.data_with_auxdata(&[51.0, 48.0])?;
 //! let r = hypotest(&model, &data, 1.0, &HypotestOptions::default())?;
-//! assert!((r.cls_obs - 0.05251497423736956).abs() < 1e-7);
+//! // pyhf prints 0.05251497 from its looser fits; the tight minimum gives 0.05251553.
+//! assert!((r.cls_obs - 0.05251552513807446).abs() < 1e-8);
 //! assert!(r.converged);
 //! # Ok::<(), histfactory::Error>(())
 //! ```
