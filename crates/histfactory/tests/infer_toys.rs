@@ -127,5 +127,5 @@ fn toys_with_large_poisson_aux_converge() {
     let r = hypotest(&model, &data, 1.0, &toys(300, 11)).unwrap();
     let t = r.toys.as_ref().unwrap();
     assert_eq!(t.n_not_converged, 0, "{:?}", r.warnings);
-    assert!(r.converged);
+    assert!(r.converged, "{:?}", r.warnings);
 }

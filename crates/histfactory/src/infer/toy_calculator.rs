@@ -154,6 +154,7 @@ pub(crate) fn run_toys(
     // exceeds the default relative EDM tolerance: accept the rounding floor there, since a
     // test statistic good to 1e-8 is far below the toys' statistical precision.
     opts.minimizer.edm_floor = opts.minimizer.edm_floor.max(TOY_EDM_FLOOR);
+    opts.minimizer.edm_stop = true;
     let n = toy_opts.ntoys;
     let bar = super::progress::bar(2 * n as u64, "toys", progress);
     // Index 2i: s+b toy i; 2i + 1: b-only toy i.

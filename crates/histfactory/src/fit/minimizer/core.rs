@@ -452,11 +452,18 @@ pub(crate) fn run<O: Objective + ?Sized>(
                 // `grad_tol`: with Poisson auxiliary data of 1e6 (shapesys of 0.1%), single
                 // terms of twice_nll are ~1e7 and the gradient cannot be computed to better
                 // than ~1e-5, so the gradient test alone ran to `max_iter` on such toys.
-                // Enabled with `edm_floor > 0`: in nearly flat directions (parameters the
+                // Enabled with `edm_stop`: in nearly flat directions (parameters the
                 // data barely constrain) it stops where the gradient test would still move
                 // them, which ordinary fits should not do.
                 let scale = (opts.edm_tol * f.abs().max(1.0)).max(opts.edm_floor);
-                if opts.edm_floor > 0.0
+                // Without `edm_stop`, only when the step itself was negligible (every
+                // parameter moved by < 1e-9 relative): then the iterations are going round
+                // at the rounding floor, not travelling along a flat valley.
+                let tiny_step =
+                    w.x.iter()
+                        .zip(&w.xt)
+                        .all(|(a, b)| (a - b).abs() <= 1e-9 * a.abs().max(1.0));
+                if (opts.edm_stop || tiny_step)
                     && newton
                     && pos_def
                     && 0.5 * model_dec <= scale

@@ -96,17 +96,20 @@ pub struct MinimizerOptions {
     /// converged if its predicted decrease (EDM) is below `edm_tol * max(1, |f|)`.
     /// Default `1e-12`.
     pub edm_tol: f64,
-    /// EDM-based convergence for fits whose gradient cannot reach `grad_tol`. When positive,
-    /// a fit is also converged when a Newton step on a positive-definite Hessian predicted
-    /// (EDM) and achieved a decrease below `max(edm_tol * max(1, |f|), edm_floor)`, or
-    /// when no step can decrease `f` any more and the EDM is below that. `twice_nll` is a sum of terms much larger
-    /// than itself (Poisson terms of large counts, their constants), so its rounding noise
-    /// can exceed `edm_tol * |f|`; a Newton step then finds no decrease although the
-    /// minimum is reached to far better than any statistical use needs (an EDM of 1e-8 in
-    /// twice_nll moves a test statistic by 1e-8). Default 0 (ordinary fits report such a
-    /// point as not converged and finish with quasi-Newton steps, which in very flat
-    /// directions still move the parameters); the toy calculator uses 1e-8.
+    /// Absolute floor of the EDM tolerance at the rounding floor: when no Newton step can
+    /// decrease `f` any more, the fit is converged if its EDM is below
+    /// `max(edm_tol * max(1, |f|), edm_floor)`. `twice_nll` is a sum of terms much larger
+    /// than itself (Poisson terms of large counts and their constants), so its rounding
+    /// noise can exceed `edm_tol * |f|` (with Poisson auxiliary data of 1e6, terms are ~1e7
+    /// and f is noisy at ~1e-9); an EDM of 1e-8 moves a test statistic by 1e-8. Default
+    /// `1e-8`.
     pub edm_floor: f64,
+    /// Also stop after a Newton step on a positive-definite Hessian that predicted (EDM) and
+    /// achieved a decrease below `max(edm_tol * max(1, |f|), edm_floor)`, before the
+    /// gradient test is met. Saves the iterations spent at the gradient's rounding floor
+    /// (toys), but in nearly flat directions it stops where the gradient test would still
+    /// move the parameters. Default false; the toy calculator turns it on.
+    pub edm_stop: bool,
     /// Number of L-BFGS curvature pairs. Default 10.
     pub memory: usize,
     /// Use exact Newton steps from the start when there are at most this many free
@@ -133,7 +136,8 @@ impl Default for MinimizerOptions {
             grad_tol: 1e-10,
             grad_rtol: 1e-13,
             edm_tol: 1e-12,
-            edm_floor: 0.0,
+            edm_floor: 1e-8,
+            edm_stop: false,
             memory: 10,
             newton_max_n: 8,
             newton_switch_edm: 1e-4,
