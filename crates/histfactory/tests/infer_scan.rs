@@ -82,3 +82,26 @@ fn interval_from_scan() {
     assert!(scan.interval(-1.0).is_err());
     assert!(profile_scan(&model, &data, "nope", &values, &opts, false).is_err());
 }
+
+/// The Brazil-band input: `hypotest_scan` (warm-started) gives the same numbers as
+/// independent hypothesis tests, and CLs falls with mu.
+#[test]
+fn hypotest_scan_matches_single_tests() {
+    use histfactory::infer::{hypotest, hypotest_scan, HypotestOptions};
+    let model = uncorrelated_background(&[12.0, 11.0], &[50.0, 52.0], &[3.0, 7.0]).unwrap();
+    let data = model.data_with_auxdata(&[51.0, 48.0]).unwrap();
+    let pois: Vec<f64> = (0..=10).map(|i| 0.3 * i as f64).collect();
+    let opts = HypotestOptions::default();
+    let scan = hypotest_scan(&model, &data, &pois, &opts).unwrap();
+    assert_eq!(scan.len(), pois.len());
+    for (r, &mu) in scan.iter().zip(&pois) {
+        let single = hypotest(&model, &data, mu, &opts).unwrap();
+        assert!((r.cls_obs - single.cls_obs).abs() < 1e-9, "mu {mu}");
+        for k in 0..5 {
+            assert!((r.cls_exp[k] - single.cls_exp[k]).abs() < 1e-9, "mu {mu}");
+        }
+    }
+    assert!(scan
+        .windows(2)
+        .all(|w| w[1].cls_obs <= w[0].cls_obs + 1e-12));
+}
