@@ -13,6 +13,8 @@
 //! * Functions return a [`RenderInfo`] with numbers that were actually drawn
 //!   (e.g. the pixel position of the best-fit dot), so tests can check that
 //!   the figure shows what was asked for.
+//! * [`prepare`] computes each figure's numbers from a model, data and a fit
+//!   (grids, scans, pulls, correlations, impacts, yields with uncertainty bands).
 //! * Bad input (mismatched lengths, empty data, NaN where a number is
 //!   required) is reported as [`PlotError`]; rendering never panics on input.
 #![deny(missing_docs)]
@@ -23,6 +25,7 @@ mod common;
 mod correlation;
 mod font;
 mod gradient;
+pub mod prepare;
 mod pulls;
 mod ranking;
 mod scan;
