@@ -5,6 +5,7 @@ mod fit;
 mod inspect;
 mod logpdf;
 mod model_args;
+mod plot;
 mod simplemodel;
 mod tools;
 
@@ -27,6 +28,9 @@ enum Command {
     Fit(fit::FitArgs),
     /// logpdf (and gradient) at parameter vectors
     Logpdf(logpdf::LogpdfArgs),
+    /// Figures: gradient map, scan, pulls, correlations, ranking, yields
+    #[command(subcommand)]
+    Plot(plot::PlotCommand),
     /// Write one of pyhf's simple models as a workspace
     #[command(subcommand)]
     Simplemodel(simplemodel::SimpleModel),
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Logpdf(a) => logpdf::run(a),
         Command::Fit(a) => fit::run(a),
+        Command::Plot(c) => plot::run(c),
         Command::Simplemodel(c) => simplemodel::run(c),
         // Workspace tools fail only on their input (missing items, clashes, digests).
         Command::Tools(c) => tools::run(c).map_err(model_args::input),
