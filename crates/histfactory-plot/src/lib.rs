@@ -2,8 +2,9 @@
 //! pulls, correlation matrices, ranking (impact) plots and yield tables.
 //!
 //! Every figure is a plain data struct plus a rendering function, e.g.
-//! [`gradient_map`]`(&GradientMap, path)`. The functions do not depend on the
-//! model or fit code: callers fill the structs with numbers.
+//! [`gradient_map`]`(&GradientMap, path)`. The renderers do not depend on the
+//! model or fit code: callers fill the structs with numbers, by hand or with
+//! [`prepare`], which computes them from a model, data and a fit.
 //!
 //! * The output format is chosen by the file extension (`.png` or `.svg`);
 //!   every figure also has a `*_svg` variant that renders into a `String`.
