@@ -434,3 +434,30 @@ fn yield_band_of_the_seed_model_is_the_analytic_propagation() {
         ch.total_uncertainty[0]
     );
 }
+
+#[test]
+fn figures_that_need_a_poi_say_so_and_the_others_work_without() {
+    let ws = Workspace::from_path(&workspace_path("seed_model.json")).expect("workspace");
+    let model = ModelBuilder::new(&ws).no_poi().build().expect("model");
+    let data = model.observed_data().expect("data");
+    let result = fit(&model, &data, &FitOptions::default()).expect("fit");
+    let err = prepare::ranking_data(&model, &data, &result, &Default::default()).unwrap_err();
+    assert!(matches!(err, PrepareError::NoPoi(_)), "{err}");
+    let err = prepare::profile_scan(&model, &data, &result, &Default::default()).unwrap_err();
+    assert!(err.to_string().contains("parameter of interest"), "{err}");
+    // Without a POI, mu is a free nuisance parameter and is shown with its value.
+    let pulls = prepare::pulls_data(&model, &result, &Default::default()).expect("pulls");
+    assert_eq!(pulls.entries.len(), 2);
+    let scan = prepare::profile_scan(
+        &model,
+        &data,
+        &result,
+        &prepare::ScanOptions {
+            par: Some("mu".into()),
+            points: 5,
+            ..Default::default()
+        },
+    )
+    .expect("scan of a named parameter");
+    assert_eq!(scan.values.len(), 5);
+}

@@ -1,8 +1,8 @@
 //! From a model, data and a fit to the numbers each figure shows.
 //!
 //! The renderers in this crate take plain figure structs; this module fills them from a
-//! [`Model`](histfactory::model::Model), a data vector and (where a figure needs one) the
-//! free fit's [`FitResult`](histfactory::fit::FitResult), so one fit can serve every
+//! [`Model`], a data vector and (where a figure needs one) the
+//! free fit's [`FitResult`], so one fit can serve every
 //! figure. Each figure has a small options struct with `Default` and a function:
 //!
 //! | figure | function | extra fits |
@@ -182,4 +182,28 @@ pub(crate) fn check_range(what: &str, (lo, hi): (f64, f64)) -> Result<(), Prepar
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linspace_ends_exactly_at_both_bounds() {
+        // 0.1 * 40 / 40 and 0.1 * 6 / 6 need not round alike; the ends must.
+        for n in [2, 7, 11, 41, 101] {
+            let v = linspace(0.1, 0.3, n);
+            assert_eq!((v[0], v[n - 1], v.len()), (0.1, 0.3, n));
+        }
+    }
+
+    #[test]
+    fn list_names_shows_twelve_and_counts_the_rest() {
+        let names: Vec<String> = (0..15).map(|i| format!("p{i}")).collect();
+        let s = list_names(&names);
+        assert!(
+            s.starts_with("\"p0\", \"p1\"") && s.ends_with("… 3 more"),
+            "{s}"
+        );
+    }
 }
