@@ -349,8 +349,12 @@ fn yields(a: YieldsArgs) -> anyhow::Result<()> {
             .flat_map(|(pre, post)| [pre, post])
             .collect(),
     };
-    let info = histfactory_plot::yields_grid(&panels, &a.common.output)
-        .with_context(|| format!("drawing {}", a.common.output.display()))?;
+    // Pre-fit and post-fit of a channel side by side; one stage alone in a square grid.
+    let info = match a.stage {
+        Stage::Both => histfactory_plot::yields_grid_columns(&panels, 2, &a.common.output),
+        _ => histfactory_plot::yields_grid(&panels, &a.common.output),
+    }
+    .with_context(|| format!("drawing {}", a.common.output.display()))?;
     let figure: Vec<serde_json::Value> = panels
         .iter()
         .map(|p| {

@@ -44,7 +44,7 @@ pub use gradient::{gradient_map, gradient_map_svg, Arrow, ArrowScaling, Gradient
 pub use pulls::{pulls, pulls_svg, Pulls};
 pub use ranking::{ranking, ranking_svg, Ranking};
 pub use scan::{scan, scan_svg, ScanPlot};
-pub use yields::{yields, yields_grid, yields_grid_svg, yields_svg, Yields};
+pub use yields::{yields, yields_grid, yields_grid_columns, yields_grid_svg, yields_svg, Yields};
 
 /// Errors from rendering a figure.
 #[derive(Debug, thiserror::Error)]

@@ -401,9 +401,11 @@ fn yields_stack_to_expected_data_with_bands_from_the_covariance() {
         .flat_map(|(a, b)| [a.clone(), b.clone()])
         .collect();
     let png = tmp("real_yields.png");
-    let info = hp::yields_grid(&panels, &png).expect("render");
+    let info = hp::yields_grid_columns(&panels, 2, &png).expect("render");
     check_png(&png, &info);
     assert_eq!(info.panels, 6);
+    // Pre-fit and post-fit side by side: 2 columns, 3 rows of 600×450 px.
+    assert_eq!(info.size, (1200, 1350));
 
     let err = prepare::yields_data(&model, &data, None, &["nope".into()]).unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
