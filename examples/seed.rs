@@ -4,49 +4,34 @@
 //!
 //! Run with `cargo run --release -p histfactory-plot --example seed -- [OUT_DIR]`.
 
-use histfactory::fit::{fit, FitOptions};
+use histfactory::fit::{fit, FitOptions, FitResult};
 use histfactory::model::simple::uncorrelated_background;
 use histfactory::model::Model;
-use histfactory_plot::{gradient_map, Arrow, GradientMap};
+use histfactory_plot::prepare::{gradient_map_data, GradientMapOptions};
+use histfactory_plot::{gradient_map, GradientMap};
 use std::path::Path;
 
-fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-        .collect()
-}
-
-/// Grid of logpdf over [lo, hi]² (101×101) with gradient arrows on an 11×11 subgrid.
+/// The seed's gradient map over [lo, hi]²: logpdf on 101×101 points, arrows on 11×11,
+/// the other parameters at the best fit (here there are none), labelled μ and θ.
 fn figure(
     model: &Model,
     data: &[f64],
-    best: &[f64],
+    result: &FitResult,
     lo: f64,
     hi: f64,
 ) -> Result<GradientMap, Box<dyn std::error::Error>> {
-    let axis = linspace(lo, hi, 101);
-    let grid = model.grid_2d(data, best, 0, 1, &axis, &axis)?;
-    let coarse = linspace(lo, hi, 11);
-    let arrows_grid = model.grid_2d(data, best, 0, 1, &coarse, &coarse)?;
-    let arrows = (0..coarse.len() * coarse.len())
-        .map(|k| Arrow {
-            x: coarse[k % 11],
-            y: coarse[k / 11],
-            dx: arrows_grid.grad_x[k],
-            dy: arrows_grid.grad_y[k],
-        })
-        .collect();
-    Ok(GradientMap {
-        x_label: "μ".into(),
-        y_label: "θ".into(),
-        xs: grid.xs,
-        ys: grid.ys,
-        values: grid.values,
-        arrows,
-        best_fit: (best[0], best[1]),
+    let opts = GradientMapOptions {
+        x: model.par_names()[0].clone(),
+        y: model.par_names()[1].clone(),
+        x_range: Some((lo, hi)),
+        y_range: Some((lo, hi)),
         title: Some("logpdf and its gradient, uncorrelated_background(5, 10, 3.5)".into()),
         ..Default::default()
-    })
+    };
+    let mut fig = gradient_map_data(model, data, result, &opts)?;
+    fig.x_label = "μ".into();
+    fig.y_label = "θ".into();
+    Ok(fig)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -75,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 4. value and gradient over 101×101 points, 5. the gradient maps
     for (name, lo, hi) in [("MLE_grad_map", 0.5, 1.5), ("MLE_grad_map_full", 0.0, 5.0)] {
         let t = std::time::Instant::now();
-        let fig = figure(&model, &data, &result.bestfit, lo, hi)?;
+        let fig = figure(&model, &data, &result, lo, hi)?;
         let grid_ms = t.elapsed().as_secs_f64() * 1e3;
         let path = out.join(format!("{name}.png"));
         let info = gradient_map(&fig, &path)?;

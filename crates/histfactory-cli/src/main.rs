@@ -8,6 +8,7 @@ mod inspect;
 mod logpdf;
 mod model_args;
 mod scan;
+mod plot;
 mod simplemodel;
 mod tools;
 mod upper_limit;
@@ -37,6 +38,9 @@ enum Command {
     Scan(scan::ScanArgs),
     /// logpdf (and gradient) at parameter vectors
     Logpdf(logpdf::LogpdfArgs),
+    /// Figures: gradient map, scan, pulls, correlations, ranking, yields
+    #[command(subcommand)]
+    Plot(plot::PlotCommand),
     /// Write one of pyhf's simple models as a workspace
     #[command(subcommand)]
     Simplemodel(simplemodel::SimpleModel),
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Cls(a) => cls::run(a),
         Command::UpperLimit(a) => upper_limit::run(a),
         Command::Scan(a) => scan::run(a),
+        Command::Plot(c) => plot::run(c),
         Command::Simplemodel(c) => simplemodel::run(c),
         // Workspace tools fail only on their input (missing items, clashes, digests).
         Command::Tools(c) => tools::run(c).map_err(model_args::input),

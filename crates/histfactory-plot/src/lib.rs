@@ -2,8 +2,9 @@
 //! pulls, correlation matrices, ranking (impact) plots and yield tables.
 //!
 //! Every figure is a plain data struct plus a rendering function, e.g.
-//! [`gradient_map`]`(&GradientMap, path)`. The functions do not depend on the
-//! model or fit code: callers fill the structs with numbers.
+//! [`gradient_map`]`(&GradientMap, path)`. The renderers do not depend on the
+//! model or fit code: callers fill the structs with numbers, by hand or with
+//! [`prepare`], which computes them from a model, data and a fit.
 //!
 //! * The output format is chosen by the file extension (`.png` or `.svg`);
 //!   every figure also has a `*_svg` variant that renders into a `String`.
@@ -13,6 +14,8 @@
 //! * Functions return a [`RenderInfo`] with numbers that were actually drawn
 //!   (e.g. the pixel position of the best-fit dot), so tests can check that
 //!   the figure shows what was asked for.
+//! * [`prepare`] computes each figure's numbers from a model, data and a fit
+//!   (grids, scans, pulls, correlations, impacts, yields with uncertainty bands).
 //! * Bad input (mismatched lengths, empty data, NaN where a number is
 //!   required) is reported as [`PlotError`]; rendering never panics on input.
 #![deny(missing_docs)]
@@ -23,6 +26,7 @@ mod common;
 mod correlation;
 mod font;
 mod gradient;
+pub mod prepare;
 mod pulls;
 mod ranking;
 mod scan;
@@ -40,7 +44,7 @@ pub use gradient::{gradient_map, gradient_map_svg, Arrow, ArrowScaling, Gradient
 pub use pulls::{pulls, pulls_svg, Pulls};
 pub use ranking::{ranking, ranking_svg, Ranking};
 pub use scan::{scan, scan_svg, ScanPlot};
-pub use yields::{yields, yields_grid, yields_grid_svg, yields_svg, Yields};
+pub use yields::{yields, yields_grid, yields_grid_columns, yields_grid_svg, yields_svg, Yields};
 
 /// Errors from rendering a figure.
 #[derive(Debug, thiserror::Error)]

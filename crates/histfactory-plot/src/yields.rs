@@ -44,33 +44,51 @@ pub struct Yields {
 
 figure_fns!(Yields, yields, yields_svg, "one channel's stacked yields");
 
-/// Several channels rendered as a grid of panels (⌈√n⌉ columns, 600×450 px each).
-struct YieldsGrid<'a>(&'a [Yields]);
+/// Several channels rendered as a grid of panels (600×450 px each), `columns` per row
+/// (`None`: ⌈√n⌉).
+struct YieldsGrid<'a>(&'a [Yields], Option<usize>);
 
 /// Renders several channels as a grid of panels into one figure at `path`
 /// (`.png` or `.svg`), ⌈√n⌉ panels per row, 600×450 px per panel.
 pub fn yields_grid(channels: &[Yields], path: &std::path::Path) -> Result<RenderInfo, PlotError> {
-    crate::render_to_path(&YieldsGrid(channels), path)
+    crate::render_to_path(&YieldsGrid(channels, None), path)
+}
+
+/// Like [`yields_grid`] with `columns` panels per row (at least 1), e.g. 2 to put each
+/// channel's pre-fit and post-fit panels side by side.
+pub fn yields_grid_columns(
+    channels: &[Yields],
+    columns: usize,
+    path: &std::path::Path,
+) -> Result<RenderInfo, PlotError> {
+    crate::render_to_path(&YieldsGrid(channels, Some(columns)), path)
 }
 
 /// Renders several channels as a grid of panels into an SVG string.
 pub fn yields_grid_svg(channels: &[Yields]) -> Result<(String, RenderInfo), PlotError> {
-    crate::render_svg(&YieldsGrid(channels))
+    crate::render_svg(&YieldsGrid(channels, None))
 }
 
-fn grid_shape(n: usize) -> (usize, usize) {
-    let cols = (n as f64).sqrt().ceil().max(1.0) as usize;
+fn grid_shape(n: usize, columns: Option<usize>) -> (usize, usize) {
+    let cols = columns
+        .unwrap_or_else(|| (n as f64).sqrt().ceil() as usize)
+        .clamp(1, n.max(1));
     (cols, n.div_ceil(cols).max(1))
 }
 
 impl Figure for YieldsGrid<'_> {
     fn size(&self) -> (u32, u32) {
-        let (c, r) = grid_shape(self.0.len());
+        let (c, r) = grid_shape(self.0.len(), self.1);
         (600 * c as u32, 450 * r as u32)
     }
 
     fn validate(&self) -> Result<(), PlotError> {
         check_nonempty("channels", self.0.len())?;
+        if self.1 == Some(0) {
+            return Err(PlotError::Invalid(
+                "a yields grid needs at least 1 column".into(),
+            ));
+        }
         self.0.iter().try_for_each(Figure::validate)
     }
 
@@ -81,7 +99,7 @@ impl Figure for YieldsGrid<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let (c, r) = grid_shape(self.0.len());
+        let (c, r) = grid_shape(self.0.len(), self.1);
         root.fill(&WHITE)?;
         let panels = root.split_evenly((r, c));
         let mut info = RenderInfo::default();

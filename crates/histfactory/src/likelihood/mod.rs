@@ -18,6 +18,7 @@
 
 mod batch;
 pub(crate) mod eval;
+mod jacobian;
 mod objective;
 
 pub use batch::{Grid2d, GridPoint};

@@ -1,0 +1,376 @@
+//! `histfactory plot …`: the standard figures, computed from a workspace and written as PNG
+//! or SVG (chosen by the extension of `-o`). Every subcommand builds the model, fits it
+//! once, prepares its figure with `histfactory_plot::prepare` and renders it.
+//!
+//! `plot brazil` is still missing: it needs the CLs scan of the inference layer. Adding it
+//! is a new [`PlotCommand`] variant whose `run` turns that scan into a
+//! `histfactory_plot::BrazilBand` and calls `histfactory_plot::brazil_band`.
+
+use crate::model_args::{data_for, input, ModelArgs};
+use anyhow::{anyhow, bail, Context};
+use histfactory::fit::{fit, FitOptions, FitResult};
+use histfactory::model::Model;
+use histfactory::spec::ModifierKind;
+use histfactory_plot::prepare::{self, PrepareError};
+use histfactory_plot::{OutputFormat, RenderInfo};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Options every plot shares: the model, the data and the output file.
+#[derive(clap::Args, Debug)]
+pub struct PlotCommon {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// JSON file with the data vector (main counts then auxdata); default: the workspace's
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Output file, .png or .svg
+    #[arg(short = 'o', long = "output", value_name = "OUT.png|OUT.svg")]
+    pub output: PathBuf,
+    /// Also print one JSON object with the numbers drawn (`output`, `width`, `height`,
+    /// `figure`)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which figure to draw.
+#[derive(clap::Subcommand, Debug)]
+pub enum PlotCommand {
+    /// logpdf over a grid of two parameters (others at the best fit) with gradient arrows
+    #[command(
+        after_help = "Example:\n  histfactory plot gradient-map seed.json --x mu --y 'uncorr_bkguncrt[0]' --x-range 0:5 --y-range 0:5 -o map.png"
+    )]
+    GradientMap(GradientMapArgs),
+    /// Profile likelihood scan: Δ twice_nll against a parameter, with 1σ/2σ lines
+    Scan(ScanArgs),
+    /// Pulls and constraints of the nuisance parameters after the fit
+    Pulls(PullsArgs),
+    /// The fit's correlation matrix
+    Correlations(CorrelationsArgs),
+    /// Impacts of the top nuisance parameters on the POI (pre- and post-fit)
+    Ranking(RankingArgs),
+    /// Pre-fit and post-fit stacked yields per channel with data and uncertainty bands
+    Yields(YieldsArgs),
+}
+
+/// `plot gradient-map`.
+#[derive(clap::Args, Debug)]
+pub struct GradientMapArgs {
+    #[command(flatten)]
+    pub common: PlotCommon,
+    /// Parameter on the x axis (name as in par_names)
+    #[arg(long)]
+    pub x: String,
+    /// Parameter on the y axis
+    #[arg(long)]
+    pub y: String,
+    /// x range LO:HI (default: best fit ± 3σ within the bounds)
+    #[arg(long, value_name = "LO:HI")]
+    pub x_range: Option<String>,
+    /// y range LO:HI (default: best fit ± 3σ within the bounds)
+    #[arg(long, value_name = "LO:HI")]
+    pub y_range: Option<String>,
+    /// Grid points per axis
+    #[arg(long, default_value_t = 101)]
+    pub grid: usize,
+    /// Arrows per axis
+    #[arg(long, default_value_t = 11)]
+    pub arrows: usize,
+}
+
+/// `plot scan`.
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub common: PlotCommon,
+    /// Parameter to scan (default: the POI)
+    #[arg(long)]
+    pub par: Option<String>,
+    /// LO:HI:N (default: best fit ± 3σ within the bounds, 21 points)
+    #[arg(long, value_name = "LO:HI:N")]
+    pub range: Option<String>,
+}
+
+/// `plot pulls`.
+#[derive(clap::Args, Debug)]
+pub struct PullsArgs {
+    #[command(flatten)]
+    pub common: PlotCommon,
+    /// Leave out a parameter (name as in par_names); may repeat
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Leave out every parameter of a modifier type (e.g. staterror); may repeat
+    #[arg(long, value_name = "TYPE")]
+    pub exclude_type: Vec<String>,
+    /// Leave out free nuisance parameters (normfactors, shapefactors)
+    #[arg(long)]
+    pub constrained_only: bool,
+}
+
+/// `plot correlations`.
+#[derive(clap::Args, Debug)]
+pub struct CorrelationsArgs {
+    #[command(flatten)]
+    pub common: PlotCommon,
+    /// Show only parameters with some |correlation| ≥ this with another
+    #[arg(long, default_value_t = 0.0)]
+    pub threshold: f64,
+    /// Show at most this many parameters, the most correlated (the POI always)
+    #[arg(long)]
+    pub top: Option<usize>,
+}
+
+/// `plot ranking`.
+#[derive(clap::Args, Debug)]
+pub struct RankingArgs {
+    #[command(flatten)]
+    pub common: PlotCommon,
+    /// Number of parameters to show (0: all)
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+}
+
+/// Which stage of the yields to draw.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Pre-fit only
+    Prefit,
+    /// Post-fit only
+    Postfit,
+    /// Pre-fit and post-fit panels side by side
+    Both,
+}
+
+/// `plot yields`.
+#[derive(clap::Args, Debug)]
+pub struct YieldsArgs {
+    #[command(flatten)]
+    pub common: PlotCommon,
+    /// Which yields to draw
+    #[arg(long, value_enum, default_value_t = Stage::Both)]
+    pub stage: Stage,
+    /// Draw only this channel; may repeat
+    #[arg(long)]
+    pub channel: Vec<String>,
+}
+
+/// Runs a plot subcommand.
+pub fn run(cmd: PlotCommand) -> anyhow::Result<()> {
+    match cmd {
+        PlotCommand::GradientMap(a) => gradient_map(a),
+        PlotCommand::Scan(a) => scan(a),
+        PlotCommand::Pulls(a) => pulls(a),
+        PlotCommand::Correlations(a) => correlations(a),
+        PlotCommand::Ranking(a) => ranking(a),
+        PlotCommand::Yields(a) => yields(a),
+    }
+}
+
+/// The model, data and converged free fit; checks the output extension first so a typo
+/// fails before any work.
+fn setup(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>, FitResult)> {
+    OutputFormat::from_path(&c.output)
+        .map_err(|e| input(anyhow!("-o {}: {e}", c.output.display())))?;
+    let (_, model) = c.model.model()?;
+    let data = data_for(&model, c.data.as_deref())?;
+    let result = fit(&model, &data, &FitOptions::default()).map_err(input)?;
+    if !result.converged {
+        bail!("the fit did not converge: {}", result.status);
+    }
+    Ok((model, data, result))
+}
+
+/// Input mistakes (names, options, data) exit with 2, failed computations with 1.
+fn prep_err(e: PrepareError) -> anyhow::Error {
+    match e {
+        PrepareError::Fit(_) => anyhow::Error::new(e),
+        _ => input(e),
+    }
+}
+
+/// Reports where the figure went: a line on stderr, and with `--json` one JSON object on
+/// stdout holding the figure's numbers.
+fn done(c: &PlotCommon, info: &RenderInfo, figure: serde_json::Value) -> anyhow::Result<()> {
+    eprintln!(
+        "wrote {} ({}×{} px)",
+        c.output.display(),
+        info.size.0,
+        info.size.1
+    );
+    if c.json {
+        let out = json!({
+            "output": c.output,
+            "width": info.size.0,
+            "height": info.size.1,
+            "figure": figure,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(())
+}
+
+fn parse_f64(what: &str, s: &str) -> anyhow::Result<f64> {
+    s.trim()
+        .parse()
+        .map_err(|_| input(anyhow!("{what}: \"{s}\" is not a number")))
+}
+
+/// `LO:HI`.
+fn parse_range(what: &str, s: &str) -> anyhow::Result<(f64, f64)> {
+    let (lo, hi) = s
+        .split_once(':')
+        .ok_or_else(|| input(anyhow!("{what} {s}: expected LO:HI")))?;
+    Ok((parse_f64(what, lo)?, parse_f64(what, hi)?))
+}
+
+fn gradient_map(a: GradientMapArgs) -> anyhow::Result<()> {
+    let (model, data, result) = setup(&a.common)?;
+    let opts = prepare::GradientMapOptions {
+        x: a.x,
+        y: a.y,
+        x_range: a
+            .x_range
+            .as_deref()
+            .map(|s| parse_range("--x-range", s))
+            .transpose()?,
+        y_range: a
+            .y_range
+            .as_deref()
+            .map(|s| parse_range("--y-range", s))
+            .transpose()?,
+        grid: a.grid,
+        arrows: a.arrows,
+        title: None,
+    };
+    let fig = prepare::gradient_map_data(&model, &data, &result, &opts).map_err(prep_err)?;
+    let info = histfactory_plot::gradient_map(&fig, &a.common.output)?;
+    let figure = json!({
+        "x": fig.x_label,
+        "y": fig.y_label,
+        "x_range": [fig.xs[0], fig.xs[fig.xs.len() - 1]],
+        "y_range": [fig.ys[0], fig.ys[fig.ys.len() - 1]],
+        "grid": [fig.xs.len(), fig.ys.len()],
+        "arrows_drawn": info.arrows,
+        "best_fit": [fig.best_fit.0, fig.best_fit.1],
+        "twice_nll": result.twice_nll,
+    });
+    done(&a.common, &info, figure)
+}
+
+fn scan(a: ScanArgs) -> anyhow::Result<()> {
+    let (model, data, result) = setup(&a.common)?;
+    let mut opts = prepare::ScanOptions {
+        par: a.par,
+        ..Default::default()
+    };
+    if let Some(r) = &a.range {
+        let parts: Vec<&str> = r.split(':').collect();
+        let [lo, hi, n] = parts[..] else {
+            bail!(input(anyhow!("--range {r}: expected LO:HI:N")));
+        };
+        opts.range = Some((parse_f64("--range", lo)?, parse_f64("--range", hi)?));
+        opts.points = n
+            .trim()
+            .parse()
+            .map_err(|_| input(anyhow!("--range {r}: \"{n}\" is not a number of points")))?;
+    }
+    let scan = prepare::profile_scan(&model, &data, &result, &opts).map_err(prep_err)?;
+    for (v, ok) in scan.values.iter().zip(&scan.converged) {
+        if !ok {
+            eprintln!("warning: the fit at {} = {v} did not converge", scan.par);
+        }
+    }
+    let info = histfactory_plot::scan(&scan.figure(), &a.common.output)?;
+    done(&a.common, &info, serde_json::to_value(&scan)?)
+}
+
+fn pulls(a: PullsArgs) -> anyhow::Result<()> {
+    let (model, _data, result) = setup(&a.common)?;
+    let exclude_kinds = a
+        .exclude_type
+        .iter()
+        .map(|t| {
+            ModifierKind::from_name(t).ok_or_else(|| {
+                input(anyhow!(
+                    "--exclude-type {t}: not a modifier type (histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror)"
+                ))
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let opts = prepare::PullsOptions {
+        include_unconstrained: !a.constrained_only,
+        exclude: a.exclude,
+        exclude_kinds,
+        ..Default::default()
+    };
+    let pulls = prepare::pulls_data(&model, &result, &opts).map_err(prep_err)?;
+    let info = histfactory_plot::pulls(&pulls.figure(), &a.common.output)?;
+    done(&a.common, &info, serde_json::to_value(&pulls)?)
+}
+
+fn correlations(a: CorrelationsArgs) -> anyhow::Result<()> {
+    let (model, _data, result) = setup(&a.common)?;
+    let opts = prepare::CorrelationOptions {
+        threshold: a.threshold,
+        top_n: a.top,
+    };
+    let corr = prepare::correlations_data(&model, &result, &opts).map_err(prep_err)?;
+    let info = histfactory_plot::correlations(&corr.figure, &a.common.output)?;
+    let n = corr.indices.len();
+    let rows: Vec<&[f64]> = corr.figure.matrix.chunks(n.max(1)).collect();
+    let figure = json!({ "names": corr.figure.names, "correlations": rows });
+    done(&a.common, &info, figure)
+}
+
+fn ranking(a: RankingArgs) -> anyhow::Result<()> {
+    let (model, data, result) = setup(&a.common)?;
+    let opts = prepare::RankingOptions { top_n: a.top };
+    let ranking = prepare::ranking_data(&model, &data, &result, &opts).map_err(prep_err)?;
+    for imp in ranking.impacts.iter().filter(|i| !i.converged) {
+        eprintln!(
+            "warning: a fit with {} fixed did not converge; its impact may be off",
+            imp.name
+        );
+    }
+    let info = histfactory_plot::ranking(&ranking.figure(), &a.common.output)?;
+    done(&a.common, &info, serde_json::to_value(&ranking)?)
+}
+
+fn yields(a: YieldsArgs) -> anyhow::Result<()> {
+    let (model, data, result) = setup(&a.common)?;
+    let y = prepare::yields_data(&model, &data, Some(&result), &a.channel).map_err(prep_err)?;
+    let panels: Vec<histfactory_plot::Yields> = match a.stage {
+        Stage::Prefit => y.prefit,
+        Stage::Postfit => y.postfit,
+        Stage::Both => y
+            .prefit
+            .into_iter()
+            .zip(y.postfit)
+            .flat_map(|(pre, post)| [pre, post])
+            .collect(),
+    };
+    // Pre-fit and post-fit of a channel side by side; one stage alone in a square grid.
+    let info = match a.stage {
+        Stage::Both => histfactory_plot::yields_grid_columns(&panels, 2, &a.common.output),
+        _ => histfactory_plot::yields_grid(&panels, &a.common.output),
+    }
+    .with_context(|| format!("drawing {}", a.common.output.display()))?;
+    let figure: Vec<serde_json::Value> = panels
+        .iter()
+        .map(|p| {
+            let samples: serde_json::Map<String, serde_json::Value> = p
+                .samples
+                .iter()
+                .map(|(name, v)| (name.clone(), json!(v)))
+                .collect();
+            json!({
+                "channel": p.channel_name,
+                "stage": p.label,
+                "samples": samples,
+                "total_uncertainty": p.total_uncertainty,
+                "data": p.data,
+            })
+        })
+        .collect();
+    done(&a.common, &info, json!({ "panels": figure }))
+}
