@@ -176,6 +176,33 @@ pub(crate) enum ConstraintTerm {
 }
 
 impl Model {
+    /// Bytes held by the compiled evaluation arrays (nominal yields, modifier tables,
+    /// constraint terms, auxdata): what a likelihood evaluation reads. Names, parameter
+    /// metadata and the observed data are not counted.
+    pub fn compiled_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let blocks: usize = self
+            .blocks
+            .iter()
+            .map(|b| {
+                size_of::<Block>()
+                    + b.nominal.len() * size_of::<f64>()
+                    + b.scalars.len() * size_of::<ScalarFactor>()
+                    + b.binwise.len() * size_of::<usize>()
+                    + b.histos
+                        .iter()
+                        .map(|h| {
+                            size_of::<HistoTerm>() + (h.up.len() + h.dn.len()) * size_of::<f64>()
+                        })
+                        .sum::<usize>()
+            })
+            .sum();
+        blocks
+            + (self.histo_params.len() + self.normsys_params.len()) * size_of::<usize>()
+            + self.constraints.len() * size_of::<ConstraintTerm>()
+            + self.auxdata.len() * size_of::<f64>()
+    }
+
     /// Number of parameters.
     pub fn n_pars(&self) -> usize {
         self.par_names.len()
