@@ -281,6 +281,14 @@ class Nextstat:
         return None, "unknown op"
 
 
+def estimate(fit_times, op, args):
+    """Rough cost of a pyhf inference operation from its fit time (fits per operation)."""
+    if not fit_times:
+        return None
+    fits = {"hypotest": 4, "upper_limit": 60, "toys": 4 * args["pyhf_toys"]}.get(op)
+    return None if fits is None else statistics.median(fit_times) * fits
+
+
 def fmt_time(t):
     if t is None:
         return "—"
@@ -334,6 +342,11 @@ def main():
                 order = engines[r % len(engines):] + engines[: r % len(engines)]
                 for e in order:
                     if (e.name, op) in skip:
+                        continue
+                    est = estimate(samples[e.name].get("fit"), op, args)
+                    if e.name.startswith("pyhf") and est is not None and est > 4 * budget:
+                        notes[e.name][op] = f"skipped: estimated ~{est:.0f} s from its fit time"
+                        skip.add((e.name, op))
                         continue
                     try:
                         t, note = e.run(op, args)

@@ -113,6 +113,9 @@ impl<T: Scalar> Scratch<T> {
     }
 }
 
+/// Blocks of at most this many bins sum their histosys deltas bins-outer (see [`rates`]).
+const SHORT_BLOCK: usize = 4;
+
 /// Forward pass: fills `s.rates` (and the per-block intermediates the gradient needs).
 pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     let clip_sample = model.options.clip_sample;
@@ -155,29 +158,43 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
         s.blockp[bi] = p;
 
         let a = &mut s.add[sb..sb + n];
-        // Hot: every non-zero histosys delta of the block (about 20 per 1Lbb block, on one
-        // or two bins). Bins outer, terms inner, summing in two register accumulators: the
-        // terms-outer form wrote `a[j]` back to memory after every term, a chain of
-        // store-to-load round trips that profiling showed as the costliest instructions.
+        // Hot: every non-zero histosys delta of the block. Two shapes, chosen per block:
+        // - short blocks (1Lbb: about 20 terms on one or two bins): bins outer, terms
+        //   inner, summing in two register accumulators. Terms outer would write `a[j]`
+        //   back to memory after every term, a chain of store-to-load round trips that
+        //   profiling showed as the costliest instructions;
+        // - longer blocks (synthetic models: 20 bins): terms outer over contiguous bins,
+        //   which vectorises and needs no per-element index arithmetic.
         // Alpha-dependent coefficients are computed once per parameter (`hcoef`).
-        let nh = blk.histo_params.len();
-        for (j, (x, &nom)) in a.iter_mut().zip(&blk.nominal).enumerate() {
-            let (mut acc0, mut acc1) = (T::cst(nom), T::cst(0.0));
-            let mut t = 0;
-            while t + 1 < nh {
-                let c0 = s.hcoef[blk.histo_params[t]];
-                let c1 = s.hcoef[blk.histo_params[t + 1]];
-                let (k0, k1) = (t * n + j, (t + 1) * n + j);
-                acc0 += c0.c_up.scale(blk.histo_up[k0]) + c0.c_dn.scale(blk.histo_dn[k0]);
-                acc1 += c1.c_up.scale(blk.histo_up[k1]) + c1.c_dn.scale(blk.histo_dn[k1]);
-                t += 2;
+        let hp = &blk.histo_params;
+        let (hu, hd) = (&blk.histo_up[..hp.len() * n], &blk.histo_dn[..hp.len() * n]);
+        if n <= SHORT_BLOCK {
+            for (j, (x, &nom)) in a.iter_mut().zip(&blk.nominal).enumerate() {
+                let (mut acc0, mut acc1) = (T::cst(nom), T::cst(0.0));
+                let mut pairs = hp.chunks_exact(2);
+                let mut k = j;
+                for pr in pairs.by_ref() {
+                    let (c0, c1) = (s.hcoef[pr[0]], s.hcoef[pr[1]]);
+                    acc0 += c0.c_up.scale(hu[k]) + c0.c_dn.scale(hd[k]);
+                    acc1 += c1.c_up.scale(hu[k + n]) + c1.c_dn.scale(hd[k + n]);
+                    k += 2 * n;
+                }
+                if let [last] = pairs.remainder() {
+                    let c = s.hcoef[*last];
+                    acc0 += c.c_up.scale(hu[k]) + c.c_dn.scale(hd[k]);
+                }
+                *x = acc0 + acc1;
             }
-            if t < nh {
-                let c = s.hcoef[blk.histo_params[t]];
-                let k = t * n + j;
-                acc0 += c.c_up.scale(blk.histo_up[k]) + c.c_dn.scale(blk.histo_dn[k]);
+        } else {
+            for (x, &nom) in a.iter_mut().zip(&blk.nominal) {
+                *x = T::cst(nom);
             }
-            *x = acc0 + acc1;
+            for ((&param, up), dn) in hp.iter().zip(hu.chunks_exact(n)).zip(hd.chunks_exact(n)) {
+                let c = s.hcoef[param];
+                for ((x, &u), &d) in a.iter_mut().zip(up).zip(dn) {
+                    *x += c.c_up.scale(u) + c.c_dn.scale(d);
+                }
+            }
         }
         let q = &mut s.binprod[sb..sb + n];
         for x in q.iter_mut() {
