@@ -299,6 +299,55 @@ def fmt_time(t):
     return f"{t:.3g} s"
 
 
+def write_outputs(results, engines, ops, rounds, echo):
+    """Writes bench/out/compare.{json,md} (after every workspace, so a partial run keeps
+    what it measured) and prints the table when `echo`."""
+    lines = [
+        "| workspace | pars | operation | " + " | ".join(e.name for e in engines)
+        + " | × pyhf numpy | × pyhf JAX | × nextstat |",
+        "|---" * (3 + len(engines) + 3) + "|",
+    ]
+    for wn, w in results["workspaces"].items():
+        med, notes = w["median_seconds"], w["notes"]
+        for op in ops:
+            cells = []
+            for e in engines:
+                t = med[e.name][op]
+                n = notes[e.name].get(op)
+                c = fmt_time(t)
+                if t is not None and n and n.startswith("~"):
+                    c = "~" + c
+                elif t is None and n:
+                    c = "n/a"
+                cells.append(c)
+            ours = med.get("histfactory", {}).get(op)
+            ratios = []
+            for other in ["pyhf_numpy", "pyhf_jax", "nextstat"]:
+                t = med.get(other, {}).get(op)
+                ratios.append(f"{t / ours:.3g}×" if (t and ours) else "—")
+            lines.append(f"| {wn} | {w['n_pars']} | {op} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    table = "\n".join(lines)
+    notes_md = []
+    for wn, w in results["workspaces"].items():
+        for en, ns_ in w["notes"].items():
+            for op, n in ns_.items():
+                notes_md.append(f"- {wn} / {en} / {op}: {n}")
+    md = (
+        f"Medians over {rounds} interleaved rounds; ratio = their time / histfactory's "
+        "(above 1: histfactory faster). `~` = extrapolated from a subset.\n\n"
+        + table
+        + "\n\nNotes:\n"
+        + "\n".join(notes_md)
+        + "\n"
+    )
+    with open(os.path.join(OUT, "compare.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(OUT, "compare.md"), "w") as f:
+        f.write(md)
+    if echo:
+        print(md)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 rounds, small budgets")
@@ -372,50 +421,11 @@ def main():
             "samples": samples,
             "notes": notes,
         }
+        write_outputs(results, engines, ops, rounds, echo=False)
 
-    lines = [
-        "| workspace | pars | operation | " + " | ".join(e.name for e in engines)
-        + " | × pyhf numpy | × pyhf JAX | × nextstat |",
-        "|---" * (3 + len(engines) + 3) + "|",
-    ]
-    for wn, w in results["workspaces"].items():
-        med, notes = w["median_seconds"], w["notes"]
-        for op in ops:
-            cells = []
-            for e in engines:
-                t = med[e.name][op]
-                n = notes[e.name].get(op)
-                c = fmt_time(t)
-                if t is not None and n and n.startswith("~"):
-                    c = "~" + c
-                elif t is None and n:
-                    c = "n/a"
-                cells.append(c)
-            ours = med.get("histfactory", {}).get(op)
-            ratios = []
-            for other in ["pyhf_numpy", "pyhf_jax", "nextstat"]:
-                t = med.get(other, {}).get(op)
-                ratios.append(f"{t / ours:.3g}×" if (t and ours) else "—")
-            lines.append(f"| {wn} | {w['n_pars']} | {op} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
-    table = "\n".join(lines)
-    notes_md = []
-    for wn, w in results["workspaces"].items():
-        for en, ns_ in w["notes"].items():
-            for op, n in ns_.items():
-                notes_md.append(f"- {wn} / {en} / {op}: {n}")
-    md = (
-        f"Medians over {rounds} interleaved rounds; ratio = their time / histfactory's "
-        "(above 1: histfactory faster). `~` = extrapolated from a subset.\n\n"
-        + table
-        + "\n\nNotes:\n"
-        + "\n".join(notes_md)
-        + "\n"
-    )
-    with open(os.path.join(OUT, "compare.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    with open(os.path.join(OUT, "compare.md"), "w") as f:
-        f.write(md)
-    print(md)
+
+
+    write_outputs(results, engines, ops, rounds, echo=True)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ pub struct Scratch<T> {
     adj_a: Vec<T>,
     adj_f: Vec<T>,
     suffix: Vec<T>,
+    prefix: Vec<T>,
     hcoef: Vec<HistoCoeffs<T>>,
     sample_clipped: Vec<bool>,
     bin_clipped: Vec<bool>,
@@ -93,6 +94,7 @@ impl<T: Scalar> Scratch<T> {
             adj_a: vec![z; nsb],
             adj_f: vec![z; nsb],
             suffix: vec![z; maxscal + 1],
+            prefix: vec![z; maxscal + 1],
             hcoef: vec![
                 HistoCoeffs {
                     c_up: z,
@@ -367,15 +369,35 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
         }
         let m = blk.scalars.len();
         if m > 0 {
+            // The product of all other factors of factor k is prefix[k] * suffix[k+1]. Both
+            // running products are chains of dependent multiplies (about 50 per 1Lbb
+            // block), latency-bound; they are built in one loop so that the two chains
+            // overlap, and the gradient loop after them has no dependency chain at all.
+            // The products are the same, in the same order, as building them one by one.
             let scal = &s.scal[sc..sc + m];
-            s.suffix[m] = T::cst(1.0);
-            for k in (0..m).rev() {
-                s.suffix[k] = s.suffix[k + 1] * scal[k].0;
+            if p.re().is_normal() {
+                // Common case: the block's product is a normal number, so no factor is
+                // zero, infinite or NaN, and "all other factors" is P / f_k to within two
+                // rounding errors. Independent divisions pipeline; the prefix/suffix
+                // products below are two serial chains of dependent multiplies, which made
+                // the gradient cost 3.5 logpdfs on 1Lbb (about 50 normsys per block).
+                let gp = g_p * p;
+                for (&i, f) in blk.scalars.iter().zip(scal) {
+                    grad[i] += gp * f.1 / f.0;
+                }
+                sb += n;
+                sc += m;
+                continue;
             }
-            let mut prefix = T::cst(1.0);
+            let (prefix, suffix) = (&mut s.prefix[..=m], &mut s.suffix[..=m]);
+            prefix[0] = T::cst(1.0);
+            suffix[m] = T::cst(1.0);
+            for k in 0..m {
+                prefix[k + 1] = prefix[k] * scal[k].0;
+                suffix[m - 1 - k] = suffix[m - k] * scal[m - 1 - k].0;
+            }
             for (k, &i) in blk.scalars.iter().enumerate() {
-                grad[i] += g_p * prefix * s.suffix[k + 1] * scal[k].1;
-                prefix *= scal[k].0;
+                grad[i] += g_p * prefix[k] * suffix[k + 1] * scal[k].1;
             }
         }
         sb += n;
