@@ -277,7 +277,9 @@ class Nextstat:
         if op == "upper_limit":
             return timed(lambda: ns.upper_limit(m)), None
         if op == "toys":
-            return timed(lambda: ns.hypotest_toys(1.0, m, n_toys=1000)), None
+            n = args["nextstat_toys"]
+            t = timed(lambda: ns.hypotest_toys(1.0, m, n_toys=n))
+            return t * 1000 / n, (None if n == 1000 else f"~{n} toys scaled to 1000")
         return None, "unknown op"
 
 
@@ -360,7 +362,11 @@ def main():
     a = ap.parse_args()
     rounds = a.rounds or (3 if a.quick else 7)
     budget = a.budget or (5.0 if a.quick else 30.0)
-    args = {"pyhf_toys": 10 if a.quick else 50, "grid_sample": 101 if a.quick else 1021}
+    args = {
+        "pyhf_toys": 10 if a.quick else 50,
+        "nextstat_toys": 100 if a.quick else 1000,
+        "grid_sample": 101 if a.quick else 1021,
+    }
     all_ws = workspaces()
     ws_names = list(all_ws) if a.workspaces == "all" else a.workspaces.split(",")
     ops = OPS if a.ops == "all" else a.ops.split(",")
