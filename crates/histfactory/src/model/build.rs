@@ -3,8 +3,8 @@
 use super::interp::NormSysInterp;
 use super::params::{Constraint, ParameterSet};
 use super::{
-    Block, ChannelInfo, ConstraintTerm, GaussTerm, HistoTerm, Model, ModelError, ModelOptions,
-    PoissonTerm, ScalarFactor,
+    Block, ChannelInfo, ConstraintTerm, GaussTerm, Model, ModelError, ModelOptions, NormSysSlot,
+    PoissonTerm,
 };
 use crate::spec::{Channel, ModifierData, ModifierKind, ParameterConfig, Workspace};
 use std::collections::HashMap;
@@ -464,8 +464,13 @@ pub(crate) fn compile(
 
     let index_of: HashMap<&str, usize> = sets.iter().map(|p| (p.name.as_str(), p.offset)).collect();
     let mut channel_infos = Vec::new();
-    let mut blocks = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
     let mut n_main = 0;
+    // Scalar factors of every block live in one flat slot buffer at evaluation time; the
+    // tables below say which slot each normsys / direct factor fills.
+    let mut slot_base = 0;
+    let mut normsys_table = Vec::new();
+    let mut direct_table = Vec::new();
     for (ci, c) in sorted.iter().enumerate() {
         let nbins = c.samples[0].data.len();
         channel_infos.push(ChannelInfo {
@@ -482,19 +487,26 @@ pub(crate) fn compile(
                 offset: n_main,
                 nominal: s.data.clone(),
                 scalars: Vec::new(),
-                histos: Vec::new(),
+                histo_params: Vec::new(),
+                histo_up: Vec::new(),
+                histo_dn: Vec::new(),
                 binwise: Vec::new(),
             };
             for m in &s.modifiers {
                 let p = index_of[m.name.as_str()];
                 match &m.data {
                     ModifierData::NormFactor | ModifierData::Lumi => {
-                        block.scalars.push(ScalarFactor::Direct(p))
+                        direct_table.push((slot_base + block.scalars.len(), p));
+                        block.scalars.push(p);
                     }
-                    ModifierData::NormSys { hi, lo } => block.scalars.push(ScalarFactor::NormSys(
-                        p,
-                        NormSysInterp::new(options.normsys_code, *hi, *lo),
-                    )),
+                    ModifierData::NormSys { hi, lo } => {
+                        normsys_table.push(NormSysSlot {
+                            slot: slot_base + block.scalars.len(),
+                            param: p,
+                            interp: NormSysInterp::new(options.normsys_code, *hi, *lo),
+                        });
+                        block.scalars.push(p);
+                    }
                     ModifierData::HistoSys { hi_data, lo_data } => {
                         let up: Vec<f64> =
                             hi_data.iter().zip(&s.data).map(|(h, n)| h - n).collect();
@@ -503,7 +515,9 @@ pub(crate) fn compile(
                         // nominal (3/4 of 1Lbb's): their delta is identically zero, so they
                         // are left out of the hot loop (the parameter and its constraint stay).
                         if up.iter().chain(&dn).any(|x| *x != 0.0) {
-                            block.histos.push(HistoTerm { param: p, up, dn });
+                            block.histo_params.push(p);
+                            block.histo_up.extend(up);
+                            block.histo_dn.extend(dn);
                         }
                     }
                     ModifierData::ShapeFactor
@@ -511,6 +525,7 @@ pub(crate) fn compile(
                     | ModifierData::StatError(_) => block.binwise.push(p),
                 }
             }
+            slot_base += block.scalars.len();
             blocks.push(block);
         }
         n_main += nbins;
@@ -547,24 +562,19 @@ pub(crate) fn compile(
 
     let mut histo_params: Vec<usize> = blocks
         .iter()
-        .flat_map(|b| b.histos.iter().map(|h| h.param))
+        .flat_map(|b| b.histo_params.iter().copied())
         .collect();
     histo_params.sort_unstable();
     histo_params.dedup();
-    let mut normsys_params: Vec<usize> = blocks
-        .iter()
-        .flat_map(|b| b.scalars.iter())
-        .filter_map(|f| match f {
-            ScalarFactor::NormSys(p, _) => Some(*p),
-            ScalarFactor::Direct(_) => None,
-        })
-        .collect();
+    let mut normsys_params: Vec<usize> = normsys_table.iter().map(|t| t.param).collect();
     normsys_params.sort_unstable();
     normsys_params.dedup();
 
     Ok(Model {
         histo_params,
         normsys_params,
+        normsys_table,
+        direct_table,
         channels: channel_infos,
         samples,
         param_sets: sets,

@@ -68,8 +68,10 @@ pub(crate) struct NormSysInterp {
     code: NormSysCode,
     ln_hi: f64,
     ln_lo: f64,
-    /// code4 coefficients a1..a6 of `1 + sum a_i alpha^i`.
-    poly: [f64; 6],
+    /// code4's coefficients a1..a6 of `1 + sum a_i alpha^i`, as `[a_{i+1}, (i+1) a_{i+1}]`:
+    /// the value polynomial (`1 + alpha P(alpha)`) and the derivative polynomial,
+    /// interleaved for the hot loop.
+    pd: [[f64; 2]; 6],
 }
 
 // The constant matrix solving code4's 6x6 boundary conditions for alpha0 = 1 (value, first
@@ -114,29 +116,27 @@ impl NormSysInterp {
         for (a, row) in poly.iter_mut().zip(CODE4_MATRIX.iter()) {
             *a = row.iter().zip(g.iter()).map(|(m, x)| m * x).sum();
         }
+        let mut pd = [[0.0; 2]; 6];
+        for (i, c) in pd.iter_mut().enumerate() {
+            *c = [poly[i], poly[i] * (i as f64 + 1.0)];
+        }
         NormSysInterp {
             code,
             ln_hi,
             ln_lo,
-            poly,
+            pd,
         }
     }
 
-    /// The factor and its derivative from precomputed powers `[1, x, x^2, ..., x^6]` of
-    /// alpha (shared by every normsys of the same parameter).
+    /// The factor and its derivative at `alpha`. The common case (code4 inside
+    /// |alpha| < 1) is two Horner polynomials with precomputed coefficients: no
+    /// transcendental calls, no per-call coefficient arithmetic.
     #[inline]
-    pub(crate) fn eval_pow<T: Scalar>(&self, pw: &[T; 7]) -> (T, T) {
-        let alpha = pw[1];
+    pub(crate) fn eval_fast<T: Scalar>(&self, alpha: T) -> (T, T) {
         let a = alpha.re();
         if self.code == NormSysCode::Code4 && a > -1.0 && a < 1.0 {
-            let p = &self.poly;
-            let mut v = T::cst(1.0);
-            let mut d = T::cst(0.0);
-            for i in 0..6 {
-                v += pw[i + 1].scale(p[i]);
-                d += pw[i].scale(p[i] * (i as f64 + 1.0));
-            }
-            (v, d)
+            let (v, dv) = alpha.horner_pair(&self.pd);
+            (v * alpha + T::cst(1.0), dv)
         } else {
             self.eval(alpha)
         }
@@ -172,13 +172,7 @@ impl NormSysInterp {
                     (f, f.scale(-self.ln_lo))
                 } else {
                     // Horner for 1 + sum_i a_i x^i and for sum_i i a_i x^(i-1).
-                    let p = &self.poly;
-                    let mut v = T::cst(p[5]);
-                    let mut d = T::cst(6.0 * p[5]);
-                    for i in (0..5).rev() {
-                        v = v * alpha + T::cst(p[i]);
-                        d = d * alpha + T::cst((i as f64 + 1.0) * p[i]);
-                    }
+                    let (v, d) = alpha.horner_pair(&self.pd);
                     (v * alpha + T::cst(1.0), d)
                 }
             }
@@ -298,9 +292,9 @@ mod tests {
         } else if alpha <= -1.0 {
             lo.powf(-alpha)
         } else {
-            let p = NormSysInterp::new(NormSysCode::Code4, hi, lo).poly;
+            let p = NormSysInterp::new(NormSysCode::Code4, hi, lo).pd;
             1.0 + (1..=6)
-                .map(|i| p[i - 1] * alpha.powi(i as i32))
+                .map(|i| p[i - 1][0] * alpha.powi(i as i32))
                 .sum::<f64>()
         }
     }

@@ -91,21 +91,13 @@ pub struct ModelOptions {
     pub clip_bin: Option<f64>,
 }
 
-/// A scalar factor acting on every bin of one sample block.
+/// One normsys factor in the flat table evaluated before the per-block pass: it writes
+/// its value and derivative into slot `slot` of the per-block scalar-factor buffer.
 #[derive(Clone, Debug)]
-pub(crate) enum ScalarFactor {
-    /// The parameter itself multiplies (normfactor, lumi).
-    Direct(usize),
-    /// An interpolated normsys factor of parameter `param`.
-    NormSys(usize, NormSysInterp),
-}
-
-/// An additive histosys delta on one sample block: per-bin `up = hi - nom`, `dn = nom - lo`.
-#[derive(Clone, Debug)]
-pub(crate) struct HistoTerm {
+pub(crate) struct NormSysSlot {
+    pub slot: usize,
     pub param: usize,
-    pub up: Vec<f64>,
-    pub dn: Vec<f64>,
+    pub interp: NormSysInterp,
 }
 
 /// One sample in one channel: its nominal yields and everything acting on them.
@@ -117,8 +109,18 @@ pub(crate) struct Block {
     /// First main bin and number of bins.
     pub offset: usize,
     pub nominal: Vec<f64>,
-    pub scalars: Vec<ScalarFactor>,
-    pub histos: Vec<HistoTerm>,
+    /// Parameter of each scalar factor (normfactor, lumi, normsys), in slot order; their
+    /// values are computed by the flat tables [`Model::normsys_table`] and
+    /// [`Model::direct_table`], not per block.
+    pub scalars: Vec<usize>,
+    /// Histosys terms with a non-zero delta: parameter of term `t` is `histo_params[t]`,
+    /// its per-bin `up = hi - nom` and `dn = nom - lo` are `histo_up[t*n..(t+1)*n]` and
+    /// `histo_dn[..]` (`n` bins). One flat array per block instead of two small vectors
+    /// per term: 1Lbb's blocks have one or two bins, so per-term pointer chasing and
+    /// iterator setup, not arithmetic, dominated the loop.
+    pub histo_params: Vec<usize>,
+    pub histo_up: Vec<f64>,
+    pub histo_dn: Vec<f64>,
     /// First parameter index of each per-bin factor (shapefactor, shapesys, staterror):
     /// bin `j` is multiplied by `pars[start + j]`.
     pub binwise: Vec<usize>,
@@ -159,6 +161,10 @@ pub struct Model {
     /// coefficients are computed once per evaluation, not once per sample.
     pub(crate) histo_params: Vec<usize>,
     pub(crate) normsys_params: Vec<usize>,
+    /// Every normsys factor of every block, in block order (see [`NormSysSlot`]).
+    pub(crate) normsys_table: Vec<NormSysSlot>,
+    /// `(slot, param)` of every normfactor and lumi factor: the slot holds `pars[param]`.
+    pub(crate) direct_table: Vec<(usize, usize)>,
     /// Constraint terms in auxdata order: Gaussian and Poisson interleaved as pyhf orders
     /// auxdata (par_order restricted to constrained sets).
     pub(crate) constraints: Vec<ConstraintTerm>,
@@ -176,6 +182,31 @@ pub(crate) enum ConstraintTerm {
 }
 
 impl Model {
+    /// Bytes held by the compiled evaluation arrays (nominal yields, modifier tables,
+    /// constraint terms, auxdata): what a likelihood evaluation reads. Names, parameter
+    /// metadata and the observed data are not counted.
+    pub fn compiled_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let blocks: usize = self
+            .blocks
+            .iter()
+            .map(|b| {
+                size_of::<Block>()
+                    + b.nominal.len() * size_of::<f64>()
+                    + b.scalars.len() * size_of::<usize>()
+                    + b.binwise.len() * size_of::<usize>()
+                    + b.histo_params.len() * size_of::<usize>()
+                    + (b.histo_up.len() + b.histo_dn.len()) * size_of::<f64>()
+            })
+            .sum();
+        blocks
+            + (self.histo_params.len() + self.normsys_params.len()) * size_of::<usize>()
+            + self.normsys_table.len() * size_of::<NormSysSlot>()
+            + self.direct_table.len() * size_of::<(usize, usize)>()
+            + self.constraints.len() * size_of::<ConstraintTerm>()
+            + self.auxdata.len() * size_of::<f64>()
+    }
+
     /// Number of parameters.
     pub fn n_pars(&self) -> usize {
         self.par_names.len()

@@ -33,6 +33,17 @@ pub trait Scalar:
     fn exp(self) -> Self;
     /// Multiplication by a plain number.
     fn scale(self, f: f64) -> Self;
+    /// Two polynomials in `self` at once by Horner's rule, coefficients interleaved
+    /// `c[i] = [a_i, b_i]`: returns `(sum a_i x^i, sum b_i x^i)`.
+    #[inline(always)]
+    fn horner_pair(self, c: &[[f64; 2]; 6]) -> (Self, Self) {
+        let (mut a, mut b) = (Self::cst(c[5][0]), Self::cst(c[5][1]));
+        for ci in c[..5].iter().rev() {
+            a = a * self + Self::cst(ci[0]);
+            b = b * self + Self::cst(ci[1]);
+        }
+        (a, b)
+    }
 }
 
 impl Scalar for f64 {
@@ -55,6 +66,17 @@ impl Scalar for f64 {
     #[inline(always)]
     fn scale(self, f: f64) -> Self {
         self * f
+    }
+    /// Written on `[f64; 2]` lanes so that the two chains compile to one packed
+    /// multiply-add per step (SSE2): normsys factors and their derivatives are the
+    /// largest cost of the forward pass on workspaces with thousands of normsys.
+    #[inline(always)]
+    fn horner_pair(self, c: &[[f64; 2]; 6]) -> (Self, Self) {
+        let mut acc = c[5];
+        for ci in c[..5].iter().rev() {
+            acc = [acc[0] * self + ci[0], acc[1] * self + ci[1]];
+        }
+        (acc[0], acc[1])
     }
 }
 

@@ -14,6 +14,10 @@
 //! accepted: the step shrinks by 4 and the search goes on.
 
 use super::linalg::{cholesky_in_place, cholesky_solve};
+
+/// Relative pivot below which the scaled Hessian at the minimum counts as singular (a
+/// correlation of 1 - 5e-11 between two parameters; genuine ones stay far from it).
+const SINGULAR_PIVOT: f64 = 1e-10;
 use super::{MinimizerOptions, Status};
 use crate::fit::Objective;
 
@@ -545,7 +549,18 @@ pub(crate) fn run<O: Objective + ?Sized>(
         }
         w.rhs[a] = w.g[i];
     }
-    let pos_def = cholesky_in_place(&mut w.chol[..k * k], k);
+    // Positive definite in a numerically meaningful sense: the factorisation succeeds and
+    // no pivot of the diagonally scaled Hessian (the correlation-like matrix
+    // D^-1/2 H D^-1/2, whose pivots are L_aa^2 / H_aa) is at rounding level. A direction
+    // the data do not constrain (two normfactors on the same single bin) has an exactly
+    // singular Hessian whose factorisation succeeds or fails by the last bit of rounding;
+    // it must be reported as a flat direction either way, not as a minimum with
+    // astronomically large uncertainties.
+    let pos_def = cholesky_in_place(&mut w.chol[..k * k], k)
+        && w.free_idx.iter().enumerate().all(|(a, &i)| {
+            let l = w.chol[a * k + a];
+            l * l > SINGULAR_PIVOT * w.hess[i * m + i]
+        });
     let edm = if pos_def {
         cholesky_solve(&w.chol[..k * k], k, &mut w.rhs[..k]);
         0.5 * w
