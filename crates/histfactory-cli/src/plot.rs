@@ -1,11 +1,9 @@
 //! `histfactory plot …`: the standard figures, computed from a workspace and written as PNG
 //! or SVG (chosen by the extension of `-o`). Every subcommand builds the model, fits it
 //! once, prepares its figure with `histfactory_plot::prepare` and renders it.
-//!
-//! `plot brazil` is still missing: it needs the CLs scan of the inference layer. Adding it
-//! is a new [`PlotCommand`] variant whose `run` turns that scan into a
-//! `histfactory_plot::BrazilBand` and calls `histfactory_plot::brazil_band`.
+//! `plot brazil` runs hypothesis tests instead of the free fit.
 
+use crate::infer_args::{classify, parse_range as parse_scan};
 use crate::model_args::{data_for, input, ModelArgs};
 use anyhow::{anyhow, bail, Context};
 use histfactory::fit::{fit, FitOptions, FitResult};
@@ -41,6 +39,11 @@ pub enum PlotCommand {
         after_help = "Example:\n  histfactory plot gradient-map seed.json --x mu --y 'uncorr_bkguncrt[0]' --x-range 0:5 --y-range 0:5 -o map.png"
     )]
     GradientMap(GradientMapArgs),
+    /// Observed and expected CLs against the POI with the upper limits marked
+    #[command(
+        after_help = "Examples:\n  histfactory plot brazil workspace.json -o brazil.png\n  histfactory plot brazil workspace.json --scan 0:5:21 --json -o brazil.svg"
+    )]
+    Brazil(BrazilArgs),
     /// Profile likelihood scan: Δ twice_nll against a parameter, with 1σ/2σ lines
     Scan(ScanArgs),
     /// Pulls and constraints of the nuisance parameters after the fit
@@ -76,6 +79,24 @@ pub struct GradientMapArgs {
     /// Arrows per axis
     #[arg(long, default_value_t = 11)]
     pub arrows: usize,
+}
+
+/// `plot brazil`.
+#[derive(clap::Args, Debug)]
+pub struct BrazilArgs {
+    #[command(flatten)]
+    pub common: PlotCommon,
+    /// CLs level (0.05: 95% CL)
+    #[arg(long, default_value_t = 0.05)]
+    pub level: f64,
+    /// Test the POI at LO:HI:N and take the limits from this grid (pyhf's `scan=`);
+    /// default: limits by root search, band drawn from the POI's lower bound to 1.25× the
+    /// largest limit
+    #[arg(long, value_name = "LO:HI:N")]
+    pub scan: Option<String>,
+    /// Points drawn when --scan is not given
+    #[arg(long, default_value_t = 31)]
+    pub points: usize,
 }
 
 /// `plot scan`.
@@ -158,6 +179,7 @@ pub struct YieldsArgs {
 pub fn run(cmd: PlotCommand) -> anyhow::Result<()> {
     match cmd {
         PlotCommand::GradientMap(a) => gradient_map(a),
+        PlotCommand::Brazil(a) => brazil(a),
         PlotCommand::Scan(a) => scan(a),
         PlotCommand::Pulls(a) => pulls(a),
         PlotCommand::Correlations(a) => correlations(a),
@@ -184,6 +206,7 @@ fn setup(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>, FitResult)> {
 fn prep_err(e: PrepareError) -> anyhow::Error {
     match e {
         PrepareError::Fit(_) => anyhow::Error::new(e),
+        PrepareError::Infer(e) => classify(e),
         _ => input(e),
     }
 }
@@ -255,6 +278,40 @@ fn gradient_map(a: GradientMapArgs) -> anyhow::Result<()> {
         "twice_nll": result.twice_nll,
     });
     done(&a.common, &info, figure)
+}
+
+fn brazil(a: BrazilArgs) -> anyhow::Result<()> {
+    let c = &a.common;
+    OutputFormat::from_path(&c.output)
+        .map_err(|e| input(anyhow!("-o {}: {e}", c.output.display())))?;
+    let (_, model) = c.model.model()?;
+    let data = data_for(&model, c.data.as_deref())?;
+    let opts = prepare::BrazilOptions {
+        limit: histfactory::infer::UpperLimitOptions {
+            level: a.level,
+            hypotest: histfactory::infer::HypotestOptions {
+                progress: !c.json,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        scan: a
+            .scan
+            .as_deref()
+            .map(|s| parse_scan("--scan", s))
+            .transpose()?,
+        points: a.points,
+    };
+    let band = prepare::brazil_data(&model, &data, &opts).map_err(prep_err)?;
+    for w in &band.warnings {
+        eprintln!("warning: {w}");
+    }
+    let info = histfactory_plot::brazil_band(&band.figure(), &c.output)?;
+    done(c, &info, serde_json::to_value(&band)?)?;
+    if !band.converged {
+        bail!("some fits did not converge; the band may be off");
+    }
+    Ok(())
 }
 
 fn scan(a: ScanArgs) -> anyhow::Result<()> {

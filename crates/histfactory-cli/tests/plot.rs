@@ -234,3 +234,38 @@ fn plot_input_errors_exit_2_and_name_the_problem() {
     assert_eq!(code, 2);
     assert!(err.contains("LO:HI:N"), "{err}");
 }
+
+#[test]
+fn plot_brazil_marks_the_limits_of_upper_limit() {
+    let ws = workspace("seed_model.json");
+    let v = plot(
+        &["plot", "brazil", &ws, "--points", "11"],
+        &out_path("brazil.png"),
+    );
+    let fig = &v["figure"];
+    let (code, out, err) = run(&["upper-limit", &ws, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let ul: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(f(&fig["obs_limit"]), f(&ul["obs"]));
+    for k in 0..5 {
+        assert_eq!(f(&fig["exp_limits"][k]), f(&ul["exp"][k]));
+    }
+    assert_eq!(fig["poi_values"].as_array().unwrap().len(), 11);
+    assert_eq!(fig["method"], "toms748");
+
+    // With --scan the tested points are the grid, as `upper-limit --scan`.
+    let v = plot(
+        &["plot", "brazil", &ws, "--scan", "0:5:11"],
+        &out_path("brazil.svg"),
+    );
+    let (code, out, err) = run(&["upper-limit", &ws, "--scan", "0:5:11", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let ul: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["figure"]["poi_values"], ul["scan"]);
+    assert_eq!(v["figure"]["cls_obs"], ul["cls_obs"]);
+    assert_eq!(f(&v["figure"]["obs_limit"]), f(&ul["obs"]));
+
+    let (code, _, err) = run(&["plot", "brazil", &ws, "--scan", "0:5", "-o", "x.png"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("LO:HI:N"), "{err}");
+}

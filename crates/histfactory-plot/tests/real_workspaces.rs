@@ -1,4 +1,4 @@
-//! Every figure (except the Brazil band) prepared from a real workspace in
+//! Every figure prepared from a real workspace in
 //! `fixtures/reference/workspaces/`, rendered, and checked against the fit it came from
 //! and against independent computations. See issue 6.
 mod common;
@@ -462,4 +462,142 @@ fn figures_that_need_a_poi_say_so_and_the_others_work_without() {
     )
     .expect("scan of a named parameter");
     assert_eq!(scan.values.len(), 5);
+}
+
+/// pyhf 0.7.6's `hypotest(1.0, data, model, test_stat="qtilde")` on sbottom region A, from
+/// `fixtures/reference/pyhf/sbottom_A_1300_850_60.ref.json`.
+fn sbottom_a_pyhf_hypotest_mu1() -> (f64, [f64; 5]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/reference/pyhf/sbottom_A_1300_850_60.ref.json");
+    let text = std::fs::read_to_string(path).expect("reference exists");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("reference parses");
+    let h = &v["hypotest_mu1_qtilde"];
+    let exp: Vec<f64> = serde_json::from_value(h["cls_exp"].clone()).expect("cls_exp");
+    (
+        h["cls_obs"].as_f64().expect("cls_obs"),
+        exp.try_into().expect("5 values"),
+    )
+}
+
+/// Linear interpolation of `ys` over increasing `xs` at `x`.
+fn interp(xs: &[f64], ys: &[f64], x: f64) -> f64 {
+    let k = xs.partition_point(|&v| v <= x).clamp(1, xs.len() - 1);
+    let t = (x - xs[k - 1]) / (xs[k] - xs[k - 1]);
+    ys[k - 1] + t * (ys[k] - ys[k - 1])
+}
+
+#[test]
+fn brazil_band_of_sbottom_marks_the_root_search_limits_where_cls_crosses() {
+    let ws = Workspace::from_path(&workspace_path("sbottom_RegionA_sbottom_1300_850_60.json"))
+        .expect("workspace");
+    let model = ModelBuilder::new(&ws).build().expect("model");
+    let data = model.observed_data().expect("data");
+    let opts = prepare::BrazilOptions {
+        points: 21,
+        ..Default::default()
+    };
+    let band = prepare::brazil_data(&model, &data, &opts).expect("band");
+    assert!(band.converged, "{:?}", band.warnings);
+    assert_eq!((band.method, band.level), ("toms748", 0.05));
+    // The marked limits are the inference layer's root-search limits.
+    let ul = histfactory::infer::upper_limit(&model, &data, &opts.limit).expect("limit");
+    assert_eq!(band.obs_limit, ul.obs);
+    assert_eq!(band.exp_limits, ul.exp);
+    // The drawn range starts at the POI's lower bound and holds every crossing.
+    assert_eq!(band.poi_values.len(), 21);
+    assert_eq!(band.poi_values[0], 0.0);
+    let top = band.exp_limits[4].max(band.obs_limit);
+    assert!(
+        band.poi_values[20] > top,
+        "{} <= {top}",
+        band.poi_values[20]
+    );
+    // At each limit the drawn curve is at the test size (up to the linear interpolation
+    // between drawn points), and it falls through it.
+    let xs = &band.poi_values;
+    let obs_at = interp(xs, &band.cls_obs, band.obs_limit);
+    assert!(
+        (obs_at - 0.05).abs() < 0.01,
+        "observed CLs at the limit: {obs_at}"
+    );
+    for k in 0..5 {
+        let curve: Vec<f64> = band.cls_exp.iter().map(|e| e[k]).collect();
+        let at = interp(xs, &curve, band.exp_limits[k]);
+        assert!(
+            (at - 0.05).abs() < 0.01,
+            "expected band {k} at its limit: {at}"
+        );
+        assert!(
+            curve.windows(2).all(|w| w[1] <= w[0] + 1e-9),
+            "band {k} not falling"
+        );
+    }
+    // The drawn CLs are hypothesis tests at those points (spot check, cold start).
+    let h = histfactory::infer::hypotest(&model, &data, xs[5], &Default::default()).expect("test");
+    assert!((band.cls_obs[5] - h.cls_obs).abs() < 1e-6);
+    assert!((band.cls_exp[5][2] - h.cls_exp[2]).abs() < 1e-6);
+
+    let png = tmp("real_brazil.png");
+    let info = hp::brazil_band(&band.figure(), &png).expect("render");
+    check_png(&png, &info);
+    assert_eq!(info.size, (800, 600));
+}
+
+#[test]
+fn brazil_band_on_a_grid_draws_pyhfs_cls_and_interpolated_limits() {
+    let ws = Workspace::from_path(&workspace_path("sbottom_RegionA_sbottom_1300_850_60.json"))
+        .expect("workspace");
+    let model = ModelBuilder::new(&ws).build().expect("model");
+    let data = model.observed_data().expect("data");
+    let scan: Vec<f64> = (0..=12).map(|i| 0.125 * i as f64).collect();
+    let opts = prepare::BrazilOptions {
+        scan: Some(scan.clone()),
+        ..Default::default()
+    };
+    let band = prepare::brazil_data(&model, &data, &opts).expect("band");
+    assert_eq!(band.method, "grid");
+    assert_eq!(band.poi_values, scan);
+    // mu = 1 is drawn with pyhf's CLs there.
+    let (obs, exp) = sbottom_a_pyhf_hypotest_mu1();
+    assert!(
+        (band.cls_obs[8] - obs).abs() < 1e-4,
+        "{} vs {obs}",
+        band.cls_obs[8]
+    );
+    for (k, (got, want)) in band.cls_exp[8].iter().zip(exp).enumerate() {
+        assert!((got - want).abs() < 1e-4, "band {k}: {got} vs {want}");
+    }
+    // Grid limits are the linear interpolation of the drawn points at 0.05.
+    let at = interp(&band.poi_values, &band.cls_obs, band.obs_limit);
+    assert!((at - 0.05).abs() < 1e-9, "{at}");
+    let root = histfactory::infer::upper_limit(&model, &data, &opts.limit).expect("limit");
+    assert!((band.obs_limit - root.obs).abs() < 0.05 * root.obs);
+
+    let svg = tmp("real_brazil.svg");
+    let info = hp::brazil_band(&band.figure(), &svg).expect("render svg");
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    assert!(text.starts_with("<svg") && text.len() > 5_000);
+    let (string, _) = hp::brazil_band_svg(&band.figure()).expect("svg string");
+    assert_eq!((string.len(), info.size), (text.len(), (800, 600)));
+}
+
+#[test]
+fn brazil_band_errors_name_the_problem() {
+    let (model, data, _) = setup("seed_model.json");
+    let one = prepare::BrazilOptions {
+        scan: Some(vec![1.0]),
+        ..Default::default()
+    };
+    let err = prepare::brazil_data(&model, &data, &one).unwrap_err();
+    assert!(err.to_string().contains("at least 2 POI values"), "{err}");
+    let unordered = prepare::BrazilOptions {
+        scan: Some(vec![1.0, 0.5]),
+        ..Default::default()
+    };
+    let err = prepare::brazil_data(&model, &data, &unordered).unwrap_err();
+    assert!(err.to_string().contains("increasing"), "{err}");
+    let ws = Workspace::from_path(&workspace_path("seed_model.json")).expect("workspace");
+    let no_poi = ModelBuilder::new(&ws).no_poi().build().expect("model");
+    let err = prepare::brazil_data(&no_poi, &data, &Default::default()).unwrap_err();
+    assert!(matches!(err, PrepareError::NoPoi(_)), "{err}");
 }

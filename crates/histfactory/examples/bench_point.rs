@@ -19,6 +19,9 @@
 #![allow(clippy::unwrap_used)]
 
 use histfactory::fit::{fit, FitOptions, Objective};
+use histfactory::infer::{
+    hypotest, upper_limit, Calculator, HypotestOptions, ToyOptions, UpperLimitOptions,
+};
 use histfactory::likelihood::TwiceNll;
 use histfactory::model::{Model, ModelBuilder};
 use histfactory::spec::Workspace;
@@ -37,15 +40,33 @@ fn build(text: &str) -> Result<Model, String> {
     ModelBuilder::new(&ws).build().map_err(|e| e.to_string())
 }
 
-/// The inference rows (hypotest at mu = 1 with qtilde, the observed upper limit at 95% CL,
-/// a 1,000-toy hypotest at mu = 1). They answer "not available" until the inference API
-/// lands; wiring one in means replacing its `None` arm with a closure that runs it once,
-/// for example `"hypotest" => Some(Box::new(|| { histfactory::infer::hypotest(...); }))`.
-fn infer_op<'a>(op: &str, _l: &'a Loaded) -> Option<Box<dyn FnMut() + 'a>> {
+/// The inference rows, as `bench/compare` runs them in pyhf and nextstat: a hypotest at
+/// mu = 1 with qtilde (asymptotics), the observed and expected upper limits at 95% CL by
+/// TOMS 748, and a toy-based hypotest at mu = 1 with 1,000 toys per hypothesis.
+fn infer_op<'a>(op: &str, l: &'a Loaded) -> Option<Box<dyn FnMut() -> Result<(), String> + 'a>> {
+    let (model, data) = (&l.model, l.data.as_slice());
     match op {
-        "hypotest" => None,
-        "upper_limit" => None,
-        "toys" => None,
+        "hypotest" => Some(Box::new(move || {
+            let opts = HypotestOptions::default();
+            black_box(hypotest(model, data, 1.0, &opts).map_err(|e| e.to_string())?);
+            Ok(())
+        })),
+        "upper_limit" => Some(Box::new(move || {
+            let opts = UpperLimitOptions::default();
+            black_box(upper_limit(model, data, &opts).map_err(|e| e.to_string())?);
+            Ok(())
+        })),
+        "toys" => Some(Box::new(move || {
+            let opts = HypotestOptions {
+                calculator: Calculator::Toys(ToyOptions {
+                    ntoys: 1000,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            black_box(hypotest(model, data, 1.0, &opts).map_err(|e| e.to_string())?);
+            Ok(())
+        })),
         _ => None,
     }
 }
@@ -107,7 +128,18 @@ fn time_op(l: &Loaded, op: &str, reps: usize) -> Result<Vec<f64>, String> {
             })
         }
         other => match infer_op(other, l) {
-            Some(mut f) => run(&mut *f),
+            Some(mut f) => {
+                // A failed inference (no bracket, say) is reported, not timed.
+                let mut failed = None;
+                run(&mut || {
+                    if let Err(e) = f() {
+                        failed.get_or_insert(e);
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
             None => return Err("not available".into()),
         },
     }

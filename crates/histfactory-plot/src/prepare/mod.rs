@@ -8,6 +8,7 @@
 //! | figure | function | extra fits |
 //! |---|---|---|
 //! | gradient map | [`gradient_map_data`] | none: logpdf and gradient on a grid, in parallel |
+//! | Brazil band | [`brazil_data`] | the limit search's hypothesis tests, then one per drawn point |
 //! | profile scan | [`profile_scan`] | one fixed-parameter fit per point, warm-started |
 //! | pulls | [`pulls_data`] | none |
 //! | correlations | [`correlations_data`] | none |
@@ -17,6 +18,7 @@
 //! Fits here start from the best fit and keep its fixed parameters (`FitResult::fixed`), so
 //! a parameter fixed for the free fit stays fixed in every related fit.
 
+mod brazil;
 mod correlation;
 mod gradient;
 mod pulls;
@@ -24,6 +26,7 @@ mod ranking;
 mod scan;
 mod yields;
 
+pub use brazil::{brazil_data, BrazilData, BrazilOptions};
 pub use correlation::{correlations_data, CorrelationData, CorrelationOptions};
 pub use gradient::{gradient_map_data, GradientMapOptions};
 pub use pulls::{pulls_data, PullEntry, PullsData, PullsOptions};
@@ -32,6 +35,7 @@ pub use scan::{profile_scan, ScanData, ScanOptions};
 pub use yields::{yields_data, YieldsData};
 
 use histfactory::fit::{FitError, FitResult};
+use histfactory::infer::InferError;
 use histfactory::model::{Constraint, Model, ModelError};
 
 /// Errors from preparing a figure's data.
@@ -74,6 +78,9 @@ pub enum PrepareError {
     /// A fit could not be carried out.
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// A hypothesis test or limit search failed.
+    #[error(transparent)]
+    Infer(#[from] InferError),
 }
 
 /// Index of parameter `name`, or an error listing some of the names.
