@@ -3,6 +3,7 @@
 //! The minimiser knows nothing of channels: it works on any [`Objective`], a function with
 //! its gradient and Hessian. The model's `twice_nll` implements it in the likelihood layer.
 
+mod basin;
 pub mod minimizer;
 mod model_fit;
 

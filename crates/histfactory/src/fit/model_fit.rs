@@ -9,7 +9,8 @@
 //! interpolation kink at alpha = 0), and, for free fits, the first minimum with the POI at
 //! its lower end (where the mu = 0 fixed fit lives) — and the lowest converged minimum wins.
 //! The restarts are reported in [`FitResult::restarts`]; they cost at most two more
-//! minimisations, warm-started.
+//! minimisations, and usually much less: a restart is stopped as soon as its value and
+//! gradient show it descending into the first minimum's quadratic basin (module `basin`).
 //!
 //! ```
 //! use histfactory::fit::{fit, FitOptions};
@@ -22,7 +23,8 @@
 //! # Ok::<(), histfactory::Error>(())
 //! ```
 
-use super::minimizer::{minimize, MinimizeOutcome, MinimizerOptions, Status};
+use super::basin::Basin;
+use super::minimizer::{minimize, minimize_until, MinimizeOutcome, MinimizerOptions, Status};
 use super::FitError;
 use crate::likelihood::TwiceNll;
 use crate::model::{Constraint, Model};
@@ -263,7 +265,7 @@ fn run(
                     start[i].clamp(lo[i], hi[i])
                 };
             }
-            let r = ctx.descend(&mut obj, &start, "related minimum")?;
+            let r = ctx.restart(&mut obj, &start, "related minimum", &best)?;
             let better = (r.converged && !best.converged)
                 || (r.converged == best.converged && r.fval < best.fval - 1e-9);
             if better {
@@ -306,7 +308,7 @@ fn run(
             }
         }
         for (label, start) in starts {
-            let r = ctx.descend(&mut obj, &start, label)?;
+            let r = ctx.restart(&mut obj, &start, label, &best)?;
             // Prefer converged over non-converged, then the lower minimum.
             let better = (r.converged && !best.converged)
                 || (r.converged == best.converged && r.fval < best.fval - 1e-9);
@@ -348,6 +350,41 @@ impl Descent<'_> {
             twice_nll: r.fval,
             converged: r.converged,
         });
+    }
+
+    /// A descent from `start` looking for a minimum lower than `best`. Once it is
+    /// recognisably heading into `best`'s own basin it is stopped (not converged, so never
+    /// preferred to `best`) instead of being polished to full precision; see
+    /// [`Basin`](super::basin).
+    fn restart(
+        &mut self,
+        obj: &mut TwiceNll<'_>,
+        start: &[f64],
+        label: &str,
+        best: &MinimizeOutcome,
+    ) -> Result<MinimizeOutcome, FitError> {
+        let Some(mut basin) = Basin::of(best) else {
+            return self.descend(obj, start, label);
+        };
+        let (lo, hi, fixed) = (self.lo, self.hi, self.fixed);
+        let mut stop = |x: &[f64], f: f64, g: &[f64]| basin.contains(x, f, g);
+        let first = minimize_until(obj, start, lo, hi, fixed, &self.opts.minimizer, &mut stop)?;
+        if first.status == Status::Stopped {
+            self.iterations += first.iterations;
+            self.evaluations += first.evaluations.total();
+            self.restarts.push(Restart {
+                start: format!("{label}: joined the first minimum"),
+                twice_nll: first.fval,
+                converged: false,
+            });
+            return Ok(first);
+        }
+        // Not stopped: an ordinary descent, continued from where this one ended.
+        self.record(label.to_string(), &first);
+        if first.converged {
+            return Ok(first);
+        }
+        self.descend(obj, &first.x, &format!("{label}, continued"))
     }
 
     fn descend(

@@ -70,7 +70,7 @@ impl Model {
         let ds = self.dataset(data)?;
         let n = self.n_pars();
         let mut h = vec![0.0; n * n];
-        hessian_into(self, &ds, pars, &mut Scratch::new(self), &mut h);
+        hessian_into(self, &ds, pars, &mut Vec::new(), &mut h);
         Ok(h)
     }
 
@@ -182,28 +182,58 @@ impl Model {
     }
 }
 
-/// Writes the exact Hessian of `logpdf` at `pars` into `h` (row-major, n×n): column `i` is
-/// the dual part of the gradient with the dual seed on parameter `i`.
+/// Below this many parameters the Hessian's dual passes run on the calling thread: handing
+/// columns to other threads costs more than a few passes of a small model.
+const PAR_HESSIAN_MIN_PARS: usize = 16;
+
+/// Writes the exact Hessian of `logpdf` at `pars` into `h` (row-major, n×n): row `i` is the
+/// dual part of the gradient with the dual seed on parameter `i` (column `i` of the
+/// symmetric Hessian). One pass costs about two gradients, so for larger models the rows
+/// are split into contiguous blocks computed in parallel, one scratch per block (grown in
+/// `scratches` on first use and reused after).
 pub(crate) fn hessian_into(
     model: &Model,
     ds: &Dataset,
     pars: &[f64],
-    s: &mut Scratch<Dual64>,
+    scratches: &mut Vec<Scratch<Dual64>>,
     h: &mut [f64],
 ) {
     let n = model.n_pars();
-    let mut dp: Vec<Dual64> = pars.iter().map(|&x| Dual64::from(x)).collect();
-    let mut g = vec![Dual64::from(0.0); n];
-    for i in 0..n {
-        dp[i] = Dual64::new(pars[i], 1.0);
-        for x in g.iter_mut() {
-            *x = Dual64::from(0.0);
+    if n == 0 {
+        return;
+    }
+    let blocks = if n >= PAR_HESSIAN_MIN_PARS {
+        rayon::current_num_threads().min(n / 8).max(1)
+    } else {
+        1
+    };
+    while scratches.len() < blocks {
+        scratches.push(Scratch::new(model));
+    }
+    let rows = n.div_ceil(blocks);
+    let fill = |first: usize, block: &mut [f64], s: &mut Scratch<Dual64>| {
+        let mut dp: Vec<Dual64> = pars.iter().map(|&x| Dual64::from(x)).collect();
+        let mut g = vec![Dual64::from(0.0); n];
+        for (r, row) in block.chunks_mut(n).enumerate() {
+            let i = first + r;
+            dp[i] = Dual64::new(pars[i], 1.0);
+            g.fill(Dual64::from(0.0));
+            eval::logpdf(model, ds, &dp, Some(&mut g), s);
+            for (hj, gj) in row.iter_mut().zip(&g) {
+                *hj = gj.eps;
+            }
+            dp[i] = Dual64::from(pars[i]);
         }
-        eval::logpdf(model, ds, &dp, Some(&mut g), s);
-        for (j, gj) in g.iter().enumerate() {
-            h[j * n + i] = gj.eps;
-        }
-        dp[i] = Dual64::from(pars[i]);
+    };
+    if blocks == 1 {
+        fill(0, &mut h[..n * n], &mut scratches[0]);
+    } else {
+        use rayon::prelude::*;
+        h[..n * n]
+            .par_chunks_mut(rows * n)
+            .zip(scratches.par_iter_mut())
+            .enumerate()
+            .for_each(|(c, (block, s))| fill(c * rows, block, s));
     }
 }
 

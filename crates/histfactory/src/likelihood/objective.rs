@@ -13,7 +13,8 @@ pub struct TwiceNll<'m> {
     model: &'m Model,
     data: Dataset,
     scratch: Scratch<f64>,
-    dual: Option<Scratch<Dual64>>,
+    /// One dual-number scratch per parallel block of Hessian rows.
+    dual: Vec<Scratch<Dual64>>,
 }
 
 impl<'m> TwiceNll<'m> {
@@ -28,7 +29,7 @@ impl<'m> TwiceNll<'m> {
             model,
             data,
             scratch: Scratch::new(model),
-            dual: None,
+            dual: Vec::new(),
         }
     }
 
@@ -60,9 +61,7 @@ impl Objective for TwiceNll<'_> {
     }
 
     fn hessian(&mut self, x: &[f64], hess: &mut [f64]) {
-        let model = self.model;
-        let s = self.dual.get_or_insert_with(|| Scratch::new(model));
-        super::hessian_into(model, &self.data, x, s, hess);
+        super::hessian_into(self.model, &self.data, x, &mut self.dual, hess);
         hess.iter_mut().for_each(|h| *h *= -2.0);
     }
 }

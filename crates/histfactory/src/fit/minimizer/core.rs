@@ -82,6 +82,10 @@ struct Work {
     chol: Vec<f64>,
     rhs: Vec<f64>,
     free_idx: Vec<usize>,
+    /// The free set `chol` was factorised for, and whether that factorisation needed no
+    /// shift: lets a reused Hessian skip its factorisation too.
+    chol_free: Vec<usize>,
+    chol_pd: Option<bool>,
 }
 
 impl Work {
@@ -106,6 +110,8 @@ impl Work {
             chol: vec![0.0; m * m],
             rhs: vec![0.0; m],
             free_idx: Vec::with_capacity(m),
+            chol_free: Vec::with_capacity(m),
+            chol_pd: None,
         }
     }
 
@@ -234,17 +240,23 @@ impl Work {
 
     /// Newton direction from `self.hess` (already evaluated at `x`) on the free set.
     /// Returns `(positive definite without shift, -g_F . d_F)`.
-    fn newton_direction(&mut self) -> (bool, f64) {
+    /// With `refactor` false and the free set unchanged since the last call, the previous
+    /// factorisation is reused (the Hessian was not re-evaluated either).
+    fn newton_direction(&mut self, refactor: bool) -> (bool, f64) {
         let m = self.m;
         let k = self.free_idx.len();
         let maxdiag = self
             .free_idx
             .iter()
             .fold(0.0_f64, |a, &i| a.max(self.hess[i * m + i].abs()));
+        let reuse = match self.chol_pd {
+            Some(pd) if !refactor && self.chol_free == self.free_idx => Some(pd),
+            _ => None,
+        };
         let mut shift = 0.0;
-        let mut pos_def = true;
-        let mut ok = false;
-        for attempt in 0..40 {
+        let mut pos_def = reuse.unwrap_or(true);
+        let mut ok = reuse.is_some();
+        for attempt in 0..if reuse.is_some() { 0 } else { 40 } {
             for (a, &i) in self.free_idx.iter().enumerate() {
                 for (b, &j) in self.free_idx.iter().enumerate() {
                     self.chol[a * k + b] = self.hess[i * m + j];
@@ -262,6 +274,10 @@ impl Work {
             } else {
                 shift * 10.0
             };
+        }
+        if reuse.is_none() {
+            self.chol_free.clone_from(&self.free_idx);
+            self.chol_pd = ok.then_some(pos_def);
         }
         for (a, &i) in self.free_idx.iter().enumerate() {
             self.rhs[a] = -self.g[i];
@@ -371,6 +387,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
     lo: &[f64],
     hi: &[f64],
     opts: &MinimizerOptions,
+    stop: &mut super::StopFn<'_>,
 ) -> CoreResult {
     let m = x0.len();
     let mut w = Work::new(m, opts.memory.max(1));
@@ -402,6 +419,15 @@ pub(crate) fn run<O: Objective + ?Sized>(
     let mut iterations = 0;
     let mut newton_iterations = 0;
     let mut stalls = 0;
+    // Newton steps reuse the last exact Hessian (and its factorisation) while each step
+    // still shrinks the projected gradient by at least `REUSE_CONTRACTION`: near the
+    // minimum the Hessian barely changes, a stale one still contracts the error strongly,
+    // and one Hessian costs about as much as `n` gradients (a third of a 1Lbb fit went
+    // into re-evaluating Hessians that changed by < 1%). `fresh` forces a new one.
+    const REUSE_CONTRACTION: f64 = 0.2;
+    let mut have_hess = false;
+    let mut fresh = true;
+    let mut prev_gn = f64::INFINITY;
     let (status, message) = loop {
         let gn = proj_grad_norm(&w.x, &w.g, lo, hi);
         let tol = opts.grad_tol.max(opts.grad_rtol * f.abs().max(1.0));
@@ -418,10 +444,17 @@ pub(crate) fn run<O: Objective + ?Sized>(
             );
         }
         w.set_binding(lo, hi);
+        let mut exact_step = false;
         let (model_dec, pos_def) = if newton {
-            obj.hessian(&w.x, &mut w.hess);
-            hess_at_x = true;
-            let (pd, dec) = w.newton_direction();
+            let recompute = fresh || !have_hess || gn > REUSE_CONTRACTION * prev_gn;
+            exact_step = recompute;
+            if recompute && !hess_at_x {
+                obj.hessian(&w.x, &mut w.hess);
+                hess_at_x = true;
+                have_hess = true;
+            }
+            fresh = false;
+            let (pd, dec) = w.newton_direction(recompute);
             (dec, pd)
         } else {
             let mut dec = w.qn_direction();
@@ -440,6 +473,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         if newton {
             newton_iterations += 1;
         }
+        prev_gn = gn;
         match line_search(obj, &mut w, f, lo, hi, gn, opts.max_line_search) {
             Some(ft) => {
                 if !newton {
@@ -450,6 +484,9 @@ pub(crate) fn run<O: Objective + ?Sized>(
                 let fprev = f;
                 f = ft;
                 hess_at_x = false;
+                if stop(&w.x, f, &w.g) {
+                    break (Status::Stopped, format!("stopped by the caller at f = {f}"));
+                }
                 // Second convergence criterion, relative rather than absolute: a Newton step
                 // on a positive-definite Hessian that predicted (EDM) and achieved a decrease
                 // below `max(edm_tol * |f|, edm_floor)`. Needed where the gradient's rounding floor lies above
@@ -467,12 +504,15 @@ pub(crate) fn run<O: Objective + ?Sized>(
                     w.x.iter()
                         .zip(&w.xt)
                         .all(|(a, b)| (a - b).abs() <= 1e-9 * a.abs().max(1.0));
-                if (opts.edm_stop || tiny_step)
+                let edm_small = (opts.edm_stop || tiny_step)
                     && newton
                     && pos_def
                     && 0.5 * model_dec <= scale
-                    && fprev - f <= scale
-                {
+                    && fprev - f <= scale;
+                // A reused Hessian's EDM is only an estimate: confirm with a fresh one.
+                if edm_small && !exact_step {
+                    fresh = true;
+                } else if edm_small {
                     let gn = proj_grad_norm(&w.x, &w.g, lo, hi);
                     break (
                         Status::Converged,
@@ -496,7 +536,11 @@ pub(crate) fn run<O: Objective + ?Sized>(
             }
             None => {
                 let edm = 0.5 * model_dec;
-                if newton {
+                if newton && !hess_at_x {
+                    // The reused Hessian no longer models f well enough: evaluate it anew
+                    // before concluding anything.
+                    fresh = true;
+                } else if newton {
                     if pos_def && edm <= (opts.edm_tol * f.abs().max(1.0)).max(opts.edm_floor) {
                         break (
                             Status::Converged,
@@ -527,7 +571,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         }
     };
 
-    if !(opts.final_hessian || hess_at_x) {
+    if !(opts.final_hessian || hess_at_x) || status == Status::Stopped {
         return result(w, f, status, message, iterations, newton_iterations);
     }
     if !hess_at_x {

@@ -543,7 +543,14 @@ fn poisson_likelihood_uncertainties() {
     .unwrap();
     report("poisson 1 bin", &o);
     assert!(o.converged, "{}", o.message);
-    assert!((o.x[0] - 4.0).abs() < 1e-12 && o.x[1].abs() < 1e-12);
+    // The contract is a projected gradient <= 1e-10; with curvature ~1.3 that places x
+    // within ~1e-10 of the minimum (Newton steps on a reused Hessian converge linearly).
+    assert!(
+        (o.x[0] - 4.0).abs() < 1e-10 && o.x[1].abs() < 1e-10,
+        "{:?} {}",
+        o.x,
+        o.message
+    );
     let cov = o.covariance().unwrap();
     let se = cov.std_errors();
     assert!((se[0] - 5.0 / 4.0).abs() < 1e-10, "{se:?}");
