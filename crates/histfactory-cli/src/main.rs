@@ -38,11 +38,17 @@ enum Command {
     Scan(scan::ScanArgs),
     /// logpdf (and gradient) at parameter vectors
     Logpdf(logpdf::LogpdfArgs),
-    /// Figures: gradient map, scan, pulls, correlations, ranking, yields
-    #[command(subcommand)]
+    /// Figures: gradient map, Brazil band, scan, pulls, correlations, ranking, yields
+    #[command(
+        subcommand,
+        after_help = "Example:\n  histfactory plot pulls workspace.json -o pulls.png"
+    )]
     Plot(plot::PlotCommand),
     /// Write one of pyhf's simple models as a workspace
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  histfactory simplemodel uncorrelated-background --signal 5 --bkg 10 --bkg-uncertainty 3.5 --observed 15"
+    )]
     Simplemodel(simplemodel::SimpleModel),
     #[command(flatten)]
     Tools(tools::ToolCommand),

@@ -45,14 +45,29 @@ pub enum PlotCommand {
     )]
     Brazil(BrazilArgs),
     /// Profile likelihood scan: Δ twice_nll against a parameter, with 1σ/2σ lines
+    #[command(
+        after_help = "Example:\n  histfactory plot scan workspace.json --range 0:3:31 -o scan.png"
+    )]
     Scan(ScanArgs),
     /// Pulls and constraints of the nuisance parameters after the fit
+    #[command(
+        after_help = "Example:\n  histfactory plot pulls workspace.json --exclude-type staterror -o pulls.png"
+    )]
     Pulls(PullsArgs),
     /// The fit's correlation matrix
+    #[command(
+        after_help = "Example:\n  histfactory plot correlations workspace.json --threshold 0.1 -o corr.svg"
+    )]
     Correlations(CorrelationsArgs),
     /// Impacts of the top nuisance parameters on the POI (pre- and post-fit)
+    #[command(
+        after_help = "Example:\n  histfactory plot ranking workspace.json --top 15 -o ranking.png"
+    )]
     Ranking(RankingArgs),
     /// Pre-fit and post-fit stacked yields per channel with data and uncertainty bands
+    #[command(
+        after_help = "Example:\n  histfactory plot yields workspace.json --stage postfit -o yields.png"
+    )]
     Yields(YieldsArgs),
 }
 

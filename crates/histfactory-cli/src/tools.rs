@@ -47,7 +47,10 @@ pub enum ToolCommand {
                             sha256:dad8822af55205d60152cbe4303929042dbd9d4839012e055e7c6b6459d68d73")]
     Digest(DigestArgs),
     /// Inspect, extract, verify or apply the patches of a pyhf patchset.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  histfactory patchset apply BkgOnly.json patchset.json.gz --name C1N2_Wh_hbb_700_400"
+    )]
     Patchset(PatchsetCommand),
 }
 

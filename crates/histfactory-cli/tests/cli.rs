@@ -172,3 +172,48 @@ fn fit_json_reproduces_pyhf_doc_minima() {
     assert_eq!(code, 2);
     assert!(err.contains("no parameter named \"nosuch\""), "{err}");
 }
+
+#[test]
+fn every_command_help_shows_an_example() {
+    let commands: &[&[&str]] = &[
+        &["inspect"],
+        &["fit"],
+        &["cls"],
+        &["upper-limit"],
+        &["scan"],
+        &["logpdf"],
+        &["plot"],
+        &["plot", "gradient-map"],
+        &["plot", "brazil"],
+        &["plot", "scan"],
+        &["plot", "pulls"],
+        &["plot", "correlations"],
+        &["plot", "ranking"],
+        &["plot", "yields"],
+        &["simplemodel"],
+        &["simplemodel", "uncorrelated-background"],
+        &["simplemodel", "correlated-background"],
+        &["prune"],
+        &["rename"],
+        &["combine"],
+        &["sort"],
+        &["digest"],
+        &["patchset"],
+        &["patchset", "inspect"],
+        &["patchset", "extract"],
+        &["patchset", "verify"],
+        &["patchset", "apply"],
+        &["completions"],
+    ];
+    for c in commands {
+        let mut args = c.to_vec();
+        args.push("--help");
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{c:?}: {err}");
+        assert!(
+            out.contains("Example"),
+            "{c:?} --help has no example:\n{out}"
+        );
+        assert!(out.contains("histfactory "), "{c:?}: {out}");
+    }
+}
