@@ -176,7 +176,7 @@ pub struct DigestArgs {
     /// Workspace file (`.json` or `.json.gz`), `-` for stdin.
     #[arg(default_value = "-")]
     pub workspace: String,
-    /// Hash algorithm (sha224, sha256, sha384, sha512). Repeatable.
+    /// Hash algorithm (md5, sha1, sha224, sha256, sha384, sha512). Repeatable.
     #[arg(short = 'a', long = "algorithm", default_value = "sha256")]
     pub algorithms: Vec<String>,
     /// Print `{"sha256": "<hex>", ...}`.

@@ -21,6 +21,10 @@ use std::fmt::Write as _;
 /// [`DigestError::Unsupported`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DigestAlgorithm {
+    /// MD5 (`hashlib.md5`; not for security, but patchsets and `pyhf digest -a md5` use it).
+    Md5,
+    /// SHA-1.
+    Sha1,
     /// SHA-224.
     Sha224,
     /// SHA-256, pyhf's default and what HEPData patchsets use.
@@ -35,13 +39,17 @@ pub enum DigestAlgorithm {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DigestError {
     /// The name is not a supported algorithm.
-    #[error("unsupported digest algorithm \"{0}\" (supported: sha224, sha256, sha384, sha512)")]
+    #[error(
+        "unsupported digest algorithm \"{0}\" (supported: md5, sha1, sha224, sha256, sha384, sha512)"
+    )]
     Unsupported(String),
 }
 
 impl DigestAlgorithm {
     /// All supported algorithms.
-    pub const ALL: [DigestAlgorithm; 4] = [
+    pub const ALL: [DigestAlgorithm; 6] = [
+        DigestAlgorithm::Md5,
+        DigestAlgorithm::Sha1,
         DigestAlgorithm::Sha224,
         DigestAlgorithm::Sha256,
         DigestAlgorithm::Sha384,
@@ -51,6 +59,8 @@ impl DigestAlgorithm {
     /// The `hashlib` name, as used in patchset metadata and `pyhf digest` output.
     pub fn as_str(self) -> &'static str {
         match self {
+            DigestAlgorithm::Md5 => "md5",
+            DigestAlgorithm::Sha1 => "sha1",
             DigestAlgorithm::Sha224 => "sha224",
             DigestAlgorithm::Sha256 => "sha256",
             DigestAlgorithm::Sha384 => "sha384",
@@ -92,6 +102,8 @@ pub fn digest(value: &serde_json::Value, algorithm: DigestAlgorithm) -> String {
     let text = pyjson::to_string(value);
     let bytes = text.as_bytes();
     match algorithm {
+        DigestAlgorithm::Md5 => hex(&md5::Md5::digest(bytes)),
+        DigestAlgorithm::Sha1 => hex(&sha1::Sha1::digest(bytes)),
         DigestAlgorithm::Sha224 => hex(&sha2::Sha224::digest(bytes)),
         DigestAlgorithm::Sha256 => hex(&sha2::Sha256::digest(bytes)),
         DigestAlgorithm::Sha384 => hex(&sha2::Sha384::digest(bytes)),
@@ -135,13 +147,15 @@ mod tests {
     }
 
     #[test]
-    fn names_parse_and_md5_is_refused() {
+    fn names_parse_and_unknown_ones_are_refused() {
         assert_eq!(
             "SHA256".parse::<DigestAlgorithm>(),
             Ok(DigestAlgorithm::Sha256)
         );
-        let err = "md5".parse::<DigestAlgorithm>().unwrap_err();
-        assert!(err.to_string().contains("\"md5\""), "{err}");
+        assert_eq!("MD5".parse::<DigestAlgorithm>(), Ok(DigestAlgorithm::Md5));
+        let err = "blake2b".parse::<DigestAlgorithm>().unwrap_err();
+        assert!(err.to_string().contains("\"blake2b\""), "{err}");
+        assert!(err.to_string().contains("md5, sha1"), "{err}");
     }
 
     #[test]
@@ -150,6 +164,8 @@ mod tests {
         // sort_keys=True, ensure_ascii=False).encode().
         let v = json!({"x": [1, 1e-5, "é"]});
         let want = [
+            (DigestAlgorithm::Md5, "4a551ab2ba962de992b44a0eac78f63d"),
+            (DigestAlgorithm::Sha1, "905e5f9b428a1b38fd36cdca44b14da743bcd93b"),
             (DigestAlgorithm::Sha224, "462c52a6356dae7fc6072804f6c70446a818177447b6189d151cdbdc"),
             (DigestAlgorithm::Sha256, "cc47858f191b005b1457f8856dd31ef4711b6f05964d3a6fe2df439f6a323c1d"),
             (DigestAlgorithm::Sha384, "386aa3c5025f67c7b0f8177e27d5db04ff9225ec52e55aecf90b746d0c14ab8358311c50f58d5c8320dc91adaefea783"),
