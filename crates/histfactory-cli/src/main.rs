@@ -13,6 +13,12 @@ mod simplemodel;
 mod tools;
 mod upper_limit;
 
+// Fits of small models are allocation-bound (glibc malloc/free were 58% of a seed-model
+// fit under callgrind); mimalloc makes them ~1.8x faster. The library leaves the choice of
+// allocator to its users.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 

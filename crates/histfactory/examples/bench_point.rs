@@ -18,6 +18,10 @@
 //! `cargo run --release -p histfactory --example bench_point`
 #![allow(clippy::unwrap_used)]
 
+// The CLI's allocator, so that the comparison times what `histfactory` runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use histfactory::fit::{fit, FitOptions, Objective};
 use histfactory::infer::{
     hypotest, upper_limit, Calculator, HypotestOptions, ToyOptions, UpperLimitOptions,
