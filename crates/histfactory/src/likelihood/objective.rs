@@ -4,7 +4,6 @@
 use super::eval::{self, Dataset, Scratch};
 use crate::fit::Objective;
 use crate::model::{Model, ModelError};
-use num_dual::Dual64;
 
 /// pyhf's `twice_nll(pars, data, model)` with gradient and exact Hessian, ready for a
 /// minimiser.
@@ -14,7 +13,7 @@ pub struct TwiceNll<'m> {
     data: Dataset,
     scratch: Scratch<f64>,
     /// One dual-number scratch per parallel block of Hessian rows.
-    dual: Vec<Scratch<Dual64>>,
+    dual: Vec<super::HessianScratch>,
 }
 
 impl<'m> TwiceNll<'m> {
