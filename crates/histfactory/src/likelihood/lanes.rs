@@ -41,8 +41,8 @@ impl<const N: usize> Add for Lanes<N> {
     #[inline(always)]
     fn add(self, o: Self) -> Self {
         let mut eps = self.eps;
-        for k in 0..N {
-            eps[k] += o.eps[k];
+        for (e, b) in eps.iter_mut().zip(&o.eps) {
+            *e += b;
         }
         Lanes {
             re: self.re + o.re,
@@ -56,8 +56,8 @@ impl<const N: usize> Sub for Lanes<N> {
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
         let mut eps = self.eps;
-        for k in 0..N {
-            eps[k] -= o.eps[k];
+        for (e, b) in eps.iter_mut().zip(&o.eps) {
+            *e -= b;
         }
         Lanes {
             re: self.re - o.re,
@@ -70,9 +70,9 @@ impl<const N: usize> Mul for Lanes<N> {
     type Output = Self;
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
-        let mut eps = [0.0; N];
-        for k in 0..N {
-            eps[k] = self.eps[k] * o.re + o.eps[k] * self.re;
+        let mut eps = self.eps;
+        for (e, b) in eps.iter_mut().zip(&o.eps) {
+            *e = *e * o.re + b * self.re;
         }
         Lanes {
             re: self.re * o.re,
@@ -87,9 +87,9 @@ impl<const N: usize> Div for Lanes<N> {
     fn div(self, o: Self) -> Self {
         let inv = 1.0 / o.re;
         let re = self.re * inv;
-        let mut eps = [0.0; N];
-        for k in 0..N {
-            eps[k] = (self.eps[k] - re * o.eps[k]) * inv;
+        let mut eps = self.eps;
+        for (e, b) in eps.iter_mut().zip(&o.eps) {
+            *e = (*e - re * b) * inv;
         }
         Lanes { re, eps }
     }
