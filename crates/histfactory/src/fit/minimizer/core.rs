@@ -387,6 +387,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
     lo: &[f64],
     hi: &[f64],
     opts: &MinimizerOptions,
+    h0: Option<&[f64]>,
     stop: &mut super::StopFn<'_>,
 ) -> CoreResult {
     let m = x0.len();
@@ -414,7 +415,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         return result(w, f, Status::NonFiniteStart, msg, 0, 0);
     }
 
-    let mut newton = opts.newton_polish && m <= opts.newton_max_n;
+    let mut newton = opts.newton_polish && (m <= opts.newton_max_n || h0.is_some());
     let mut hess_at_x = false;
     let mut iterations = 0;
     let mut newton_iterations = 0;
@@ -427,6 +428,11 @@ pub(crate) fn run<O: Objective + ?Sized>(
     const REUSE_CONTRACTION: f64 = 0.2;
     let mut have_hess = false;
     let mut fresh = true;
+    if let Some(h) = h0 {
+        w.hess.copy_from_slice(h);
+        have_hess = true;
+        fresh = false;
+    }
     let mut prev_gn = f64::INFINITY;
     let (status, message) = loop {
         let gn = proj_grad_norm(&w.x, &w.g, lo, hi);

@@ -131,6 +131,11 @@ pub struct MinimizerOptions {
     pub final_hessian: bool,
     /// Maximum number of trial points per line search. Default 60.
     pub max_line_search: usize,
+    /// A Hessian of the objective (full `n * n`, row-major) near the start: the run begins
+    /// with Newton steps on it instead of quasi-Newton steps, and re-evaluates the exact
+    /// Hessian only when those steps stop contracting. Many fits of similar data (toys)
+    /// share one, taken at the parameters they were generated from. Default `None`.
+    pub initial_hessian: Option<std::sync::Arc<Vec<f64>>>,
 }
 
 impl Default for MinimizerOptions {
@@ -148,6 +153,7 @@ impl Default for MinimizerOptions {
             newton_polish: true,
             final_hessian: true,
             max_line_search: 60,
+            initial_hessian: None,
         }
     }
 }
@@ -319,7 +325,35 @@ pub fn minimize_until<O: Objective + ?Sized>(
         }
         stop(&stop_x, f, &stop_g)
     };
-    let r = core::run(&mut red, &xr, &lor, &hir, opts, &mut full_stop);
+    let h0 = match &opts.initial_hessian {
+        Some(h) if h.len() == n * n => {
+            let m = free_idx.len();
+            let mut hr = vec![0.0; m * m];
+            for (a, &i) in free_idx.iter().enumerate() {
+                for (b, &j) in free_idx.iter().enumerate() {
+                    hr[a * m + b] = h[i * n + j];
+                }
+            }
+            Some(hr)
+        }
+        Some(h) => {
+            return Err(FitError::LengthMismatch {
+                what: "initial_hessian",
+                expected: n * n,
+                got: h.len(),
+            })
+        }
+        None => None,
+    };
+    let r = core::run(
+        &mut red,
+        &xr,
+        &lor,
+        &hir,
+        opts,
+        h0.as_deref(),
+        &mut full_stop,
+    );
 
     let mut x = vec![0.0; n];
     red.expand(&r.x, &mut x);
