@@ -2,25 +2,10 @@
 //! against pyhf 0.7.6 values from the fixtures.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{fixtures, run};
+
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_histfactory"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 fn reference(id: &str) -> Value {
     let text =

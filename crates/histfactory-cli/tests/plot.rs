@@ -3,35 +3,16 @@
 //! See issue 6.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{run, workspace};
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn workspace(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/reference/workspaces")
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_string()
-}
 
 fn out_path(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("histfactory-cli-plot-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_histfactory"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 /// Runs a plot with `--json`, checks the exit code and the PNG's header size; returns the
