@@ -88,9 +88,9 @@ impl BrazilData {
 /// ```
 ///
 /// # Errors
-/// [`PrepareError::NoPoi`] without a POI, [`PrepareError::InvalidOption`] for an empty
-/// or unordered scan or fewer than 2 points, [`PrepareError::Infer`] if a hypothesis
-/// test or the limit search fails.
+/// [`PrepareError::NoPoi`] without a POI, [`PrepareError::InvalidOption`] for a scan of
+/// fewer than 2 or non-finite values or fewer than 2 points, [`PrepareError::Infer`] for
+/// an unordered scan or if a hypothesis test or the limit search fails.
 pub fn brazil_data(
     model: &Model,
     data: &[f64],
@@ -154,9 +154,10 @@ fn check_scan(points: &[f64]) -> Result<(), PrepareError> {
             points.len()
         )));
     }
-    if points.iter().any(|v| !v.is_finite()) || points.windows(2).any(|w| w[1] <= w[0]) {
+    // The order is checked by `upper_limit_grid`, before any test is run.
+    if points.iter().any(|v| !v.is_finite()) {
         return Err(PrepareError::InvalidOption(
-            "the POI values of a Brazil band must be finite and increasing".into(),
+            "the POI values of a Brazil band must be finite".into(),
         ));
     }
     Ok(())

@@ -370,13 +370,7 @@ impl Descent<'_> {
         let mut stop = |x: &[f64], f: f64, g: &[f64]| basin.contains(x, f, g);
         let first = minimize_until(obj, start, lo, hi, fixed, &self.opts.minimizer, &mut stop)?;
         if first.status == Status::Stopped {
-            self.iterations += first.iterations;
-            self.evaluations += first.evaluations.total();
-            self.restarts.push(Restart {
-                start: format!("{label}: joined the first minimum"),
-                twice_nll: first.fval,
-                converged: false,
-            });
+            self.record(format!("{label}: joined the first minimum"), &first);
             return Ok(first);
         }
         // Not stopped: an ordinary descent, continued from where this one ended.

@@ -5,16 +5,17 @@
 //! exponential in the parameters (interpolation codes switch branches at |alpha| = 1), so a
 //! finite-difference step straddling a branch point, or one that is too large for a narrow
 //! staterror, biases the derivative; the forward pass is already written over [`Scalar`],
-//! so pushing `Dual64` through it gives each column exactly, one pass per parameter.
+//! so pushing dual numbers through it gives each column exactly, [`HESSIAN_LANES`] columns
+//! per pass as for the Hessian.
 
 use super::eval::{self, Scratch};
+use super::lanes::Lanes;
+use super::HESSIAN_LANES;
 use crate::model::{Model, ModelError};
-use num_dual::Dual64;
 
 impl Model {
     /// `d nu_b / d theta_i` for every main bin `b` (channels in sorted order) and parameter
-    /// `i`, row-major `n_main * n_pars`, exact (forward-mode dual numbers, one pass per
-    /// parameter). Rates clipped by `clip_sample`/`clip_bin` have zero derivative there.
+    /// `i`, row-major `n_main * n_pars`, exact (forward-mode dual numbers). Rates clipped by `clip_sample`/`clip_bin` have zero derivative there.
     ///
     /// ```
     /// use histfactory::model::simple::uncorrelated_background;
@@ -28,16 +29,13 @@ impl Model {
         self.check_pars(pars)?;
         let (nb, np) = (self.n_main(), self.n_pars());
         let mut jac = vec![0.0; nb * np];
-        let mut s = Scratch::<Dual64>::new(self);
-        let mut dp: Vec<Dual64> = pars.iter().map(|&x| Dual64::from(x)).collect();
-        for i in 0..np {
-            dp[i] = Dual64::new(pars[i], 1.0);
-            eval::rates(self, &dp, &mut s);
+        let mut s = Scratch::<Lanes<HESSIAN_LANES>>::new(self);
+        Lanes::passes(pars, 0..np, |dp, first, count| {
+            eval::rates(self, dp, &mut s);
             for (b, r) in s.rates().iter().enumerate() {
-                jac[b * np + i] = r.eps;
+                jac[b * np + first..b * np + first + count].copy_from_slice(&r.eps[..count]);
             }
-            dp[i] = Dual64::from(pars[i]);
-        }
+        });
         Ok(jac)
     }
 }

@@ -20,10 +20,32 @@ pub(crate) struct Lanes<const N: usize> {
 
 impl<const N: usize> Lanes<N> {
     /// `x` with derivative 1 in lane `k` (the seed of parameter `k` of a block).
-    pub(crate) fn seeded(x: f64, k: usize) -> Self {
+    fn seeded(x: f64, k: usize) -> Self {
         let mut eps = [0.0; N];
         eps[k] = 1.0;
         Lanes { re: x, eps }
+    }
+
+    /// Forward-mode passes over parameters `rows` of `pars`, `N` at a time: `pass(dp, first,
+    /// count)` is called with `dp` seeded in lanes `0..count` on parameters
+    /// `first..first + count` and every other entry constant. One pass yields `N` columns of
+    /// whatever derivative `pass` pushes `dp` through (Hessian rows, Jacobian columns).
+    pub(crate) fn passes(
+        pars: &[f64],
+        rows: std::ops::Range<usize>,
+        mut pass: impl FnMut(&[Self], usize, usize),
+    ) {
+        let mut dp: Vec<Self> = pars.iter().map(|&x| Self::cst(x)).collect();
+        for first in rows.clone().step_by(N) {
+            let count = N.min(rows.end - first);
+            for k in 0..count {
+                dp[first + k] = Self::seeded(pars[first + k], k);
+            }
+            pass(&dp, first, count);
+            for k in 0..count {
+                dp[first + k] = Self::cst(pars[first + k]);
+            }
+        }
     }
 
     #[inline(always)]

@@ -224,26 +224,17 @@ pub(crate) fn hessian_into(
     // Whole passes per block, so no pass straddles two blocks.
     let rows = n.div_ceil(blocks).div_ceil(L) * L;
     let fill = |first: usize, block: &mut [f64], s: &mut HessianScratch| {
-        let mut dp: Vec<Lanes<L>> = pars.iter().map(|&x| Lanes::cst(x)).collect();
         let mut g = vec![Lanes::<L>::cst(0.0); n];
-        let nrows = block.len() / n;
-        for start in (0..nrows).step_by(L) {
-            let lanes = L.min(nrows - start);
-            for k in 0..lanes {
-                let i = first + start + k;
-                dp[i] = Lanes::seeded(pars[i], k);
-            }
+        Lanes::<L>::passes(pars, first..first + block.len() / n, |dp, start, count| {
             g.fill(Lanes::cst(0.0));
-            eval::logpdf(model, ds, &dp, Some(&mut g), s);
-            for k in 0..lanes {
-                let row = &mut block[(start + k) * n..(start + k + 1) * n];
-                for (hj, gj) in row.iter_mut().zip(&g) {
+            eval::logpdf(model, ds, dp, Some(&mut g), s);
+            for k in 0..count {
+                let r = start - first + k;
+                for (hj, gj) in block[r * n..(r + 1) * n].iter_mut().zip(&g) {
                     *hj = gj.eps[k];
                 }
-                let i = first + start + k;
-                dp[i] = Lanes::cst(pars[i]);
             }
-        }
+        });
     };
     if blocks == 1 {
         fill(0, &mut h[..n * n], &mut scratches[0]);
