@@ -203,18 +203,24 @@ pub fn run(cmd: PlotCommand) -> anyhow::Result<()> {
     }
 }
 
-/// The model, data and converged free fit; checks the output extension first so a typo
-/// fails before any work.
+/// The model, data and converged free fit.
 fn setup(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>, FitResult)> {
-    OutputFormat::from_path(&c.output)
-        .map_err(|e| input(anyhow!("-o {}: {e}", c.output.display())))?;
-    let (_, model) = c.model.model()?;
-    let data = data_for(&model, c.data.as_deref())?;
+    let (model, data) = model_and_data(c)?;
     let result = fit(&model, &data, &FitOptions::default()).map_err(input)?;
     if !result.converged {
         bail!("the fit did not converge: {}", result.status);
     }
     Ok((model, data, result))
+}
+
+/// The model and data, after checking the output extension so a typo fails before any
+/// work.
+fn model_and_data(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>)> {
+    OutputFormat::from_path(&c.output)
+        .map_err(|e| input(anyhow!("-o {}: {e}", c.output.display())))?;
+    let (_, model) = c.model.model()?;
+    let data = data_for(&model, c.data.as_deref())?;
+    Ok((model, data))
 }
 
 /// Input mistakes (names, options, data) exit with 2, failed computations with 1.
@@ -297,10 +303,7 @@ fn gradient_map(a: GradientMapArgs) -> anyhow::Result<()> {
 
 fn brazil(a: BrazilArgs) -> anyhow::Result<()> {
     let c = &a.common;
-    OutputFormat::from_path(&c.output)
-        .map_err(|e| input(anyhow!("-o {}: {e}", c.output.display())))?;
-    let (_, model) = c.model.model()?;
-    let data = data_for(&model, c.data.as_deref())?;
+    let (model, data) = model_and_data(c)?;
     let opts = prepare::BrazilOptions {
         limit: histfactory::infer::UpperLimitOptions {
             level: a.level,
