@@ -165,12 +165,39 @@ pub fn fixed_poi_fit(
     run(model, data, opts, Some((poi, poi_value)))
 }
 
+/// [`fixed_poi_fit`] that also returns the Hessian of twice_nll at the minimum (full
+/// `n * n`, row-major; empty if it was not evaluated): the initial Hessian of the next fit
+/// of a scan over the POI, which then starts with Newton steps.
+pub(crate) fn fixed_poi_fit_with_hessian(
+    model: &Model,
+    data: &[f64],
+    poi_value: f64,
+    opts: &FitOptions,
+) -> Result<(FitResult, Vec<f64>), FitError> {
+    let poi = model.poi_index().ok_or_else(|| {
+        FitError::InvalidInput(
+            "fixed_poi_fit needs a model with a POI (built with --no-poi?)".into(),
+        )
+    })?;
+    run_keeping_hessian(model, data, opts, Some((poi, poi_value)), true)
+}
+
 fn run(
     model: &Model,
     data: &[f64],
     opts: &FitOptions,
     fix_poi: Option<(usize, f64)>,
 ) -> Result<FitResult, FitError> {
+    run_keeping_hessian(model, data, opts, fix_poi, false).map(|(r, _)| r)
+}
+
+fn run_keeping_hessian(
+    model: &Model,
+    data: &[f64],
+    opts: &FitOptions,
+    fix_poi: Option<(usize, f64)>,
+    keep_hessian: bool,
+) -> Result<(FitResult, Vec<f64>), FitError> {
     let n = model.n_pars();
     let mut init = opts.init.clone().unwrap_or_else(|| model.suggested_init());
     let bounds = opts
@@ -318,14 +345,13 @@ fn run(
         }
     }
     let (restarts, iterations, evaluations) = (ctx.restarts, ctx.iterations, ctx.evaluations);
-    Ok(result(
-        model,
-        best,
-        fixed,
-        restarts,
-        iterations,
-        evaluations,
-    ))
+    let hessian = if keep_hessian {
+        best.hessian.clone()
+    } else {
+        Vec::new()
+    };
+    let r = result(model, best, fixed, restarts, iterations, evaluations);
+    Ok((r, hessian))
 }
 
 /// One descent from a starting point: the minimiser, a quasi-Newton finish where Newton

@@ -11,8 +11,8 @@
 //! 3. the free fit and the μ-fixed fit to the Asimov data → `q_A`.
 //!
 //! Fits 1a, 2 and 3a do not depend on μ. [`HypotestCalculator`] does them once and keeps
-//! them, so a scan over μ costs two fits per point, each warm-started from the previous
-//! point's minimum.
+//! them, so a scan over μ costs two fits per point, each warm-started from the minimum (and
+//! Hessian) of the nearest μ tested before.
 //!
 //! ```
 //! use histfactory::infer::{hypotest, HypotestOptions};
@@ -32,8 +32,9 @@ use super::test_statistics::TestStat;
 use super::toy_calculator::{run_toys, ToyOptions, ToyResult};
 use super::toys::{toy_expected_band, toy_pvalues};
 use super::InferError;
-use crate::fit::{fit, fixed_poi_fit, FitOptions, FitResult};
+use crate::fit::{fit, fixed_poi_fit_with_hessian, FitOptions, FitResult};
 use crate::model::Model;
+use std::sync::Arc;
 
 /// Which calculator turns test statistics into p-values.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -159,7 +160,7 @@ pub fn hypotest_scan(
 
 /// Hypothesis tests of one model and data set at many POI values, keeping the fits that do
 /// not depend on the tested value (the free fit, the Asimov data and the free fit to them)
-/// and warm-starting the others from the previous test.
+/// and warm-starting the others from the minimum of the nearest value tested before.
 #[derive(Debug)]
 pub struct HypotestCalculator<'m> {
     model: &'m Model,
@@ -168,8 +169,71 @@ pub struct HypotestCalculator<'m> {
     poi: usize,
     free: Option<FitResult>,
     asimov: Option<(FitResult, Vec<f64>, FitResult)>,
-    last_fixed: Option<Vec<f64>>,
-    last_asimov_fixed: Option<Vec<f64>>,
+    observed_minima: WarmStarts,
+    asimov_minima: WarmStarts,
+}
+
+/// The minima of earlier fixed-POI fits to one data set, each with its Hessian while the
+/// memory budget allows: the fit at a new POI value starts from the nearest one with
+/// Newton steps on that Hessian, which is close to the new minimum's (a root search or scan
+/// moves the POI by little), and converges in a few iterations where quasi-Newton steps
+/// from the previous point needed tens to hundreds.
+#[derive(Debug)]
+struct WarmStarts {
+    points: Vec<Minimum>,
+    hessian_budget: usize,
+}
+
+/// A fixed-POI minimum: the POI value, the parameters and (when kept) the Hessian there.
+#[derive(Debug)]
+struct Minimum {
+    mu: f64,
+    x: Vec<f64>,
+    hessian: Option<Arc<Vec<f64>>>,
+}
+
+/// Where a fit starts: parameters, and a Hessian to begin Newton steps with.
+type Warm<'a> = (&'a [f64], Option<Arc<Vec<f64>>>);
+
+impl WarmStarts {
+    /// Hessians kept per data set, in values (8 MB): all of them for models of up to 300
+    /// parameters, the latest two at 600.
+    const HESSIAN_VALUES: usize = 1 << 20;
+
+    fn new(n_pars: usize) -> Self {
+        WarmStarts {
+            points: Vec::new(),
+            hessian_budget: (Self::HESSIAN_VALUES / (n_pars * n_pars).max(1)).max(2),
+        }
+    }
+
+    /// The minimum found at the POI value nearest to `mu`.
+    fn nearest(&self, mu: f64) -> Option<Warm<'_>> {
+        self.points
+            .iter()
+            .min_by(|a, b| (a.mu - mu).abs().total_cmp(&(b.mu - mu).abs()))
+            .map(|m| (m.x.as_slice(), m.hessian.clone()))
+    }
+
+    fn push(&mut self, mu: f64, x: Vec<f64>, hessian: Vec<f64>) {
+        let kept = self.points.iter().filter(|p| p.hessian.is_some()).count();
+        if kept >= self.hessian_budget {
+            if let Some(oldest) = self.points.iter_mut().find(|p| p.hessian.is_some()) {
+                oldest.hessian = None;
+            }
+        }
+        let hessian = (!hessian.is_empty()).then(|| Arc::new(hessian));
+        self.points.push(Minimum { mu, x, hessian });
+    }
+}
+
+/// The expected CLs band at one POI value from the Asimov fits alone
+/// ([`HypotestCalculator::expected_band`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ExpectedBand {
+    pub(crate) poi_value: f64,
+    pub(crate) cls_exp: [f64; 5],
+    pub(crate) warnings: Vec<String>,
 }
 
 impl<'m> HypotestCalculator<'m> {
@@ -203,8 +267,8 @@ impl<'m> HypotestCalculator<'m> {
             poi,
             free: None,
             asimov: None,
-            last_fixed: None,
-            last_asimov_fixed: None,
+            observed_minima: WarmStarts::new(model.n_pars()),
+            asimov_minima: WarmStarts::new(model.n_pars()),
         })
     }
 
@@ -233,34 +297,41 @@ impl<'m> HypotestCalculator<'m> {
             .ok_or_else(|| InferError::Poi("unreachable: free fit missing".into()))
     }
 
-    /// The fit with the POI fixed at `mu` to `data`, warm-started from `warm` (the previous
-    /// minimum) when given.
+    /// The fit with the POI fixed at `mu` to `data`, warm-started from `warm` (a nearby
+    /// minimum and, when kept, the Hessian there) when given; returns the Hessian at the
+    /// minimum too.
     fn fixed_fit(
         &self,
         data: &[f64],
         mu: f64,
-        warm: Option<&[f64]>,
+        warm: Option<Warm<'_>>,
         what: &str,
-    ) -> Result<FitResult, InferError> {
+    ) -> Result<(FitResult, Vec<f64>), InferError> {
         let mut opts = self.options.fit.clone();
-        if let Some(w) = warm {
+        if let Some((w, hessian)) = warm {
             let mut init = warm_start(self.model, &self.options.fit, w);
             init[self.poi] = mu;
             opts.init = Some(init);
+            if hessian.is_some() {
+                opts.minimizer.initial_hessian = hessian;
+            }
         }
         let context = || format!("hypotest at {} = {mu}: {what}", self.poi_name());
-        let r = fixed_poi_fit(self.model, data, mu, &opts).map_err(|e| InferError::Fit {
-            context: context(),
-            source: e,
-        })?;
+        let (r, hessian) =
+            fixed_poi_fit_with_hessian(self.model, data, mu, &opts).map_err(|e| {
+                InferError::Fit {
+                    context: context(),
+                    source: e,
+                }
+            })?;
         // Only the parameters of the fits that generate data (Asimov, toys) are used, not
         // their likelihood value: a conditional fit at the edge of the model (a POI of 0
         // that zeroes every rate, where the Poisson term of an empty bin is undefined) is
         // still a valid generating point.
         if what.starts_with("fit generating") {
-            Ok(r)
+            Ok((r, hessian))
         } else {
-            finite(r, context)
+            Ok((finite(r, context)?, hessian))
         }
     }
 
@@ -275,10 +346,10 @@ impl<'m> HypotestCalculator<'m> {
         }
         let mu_a = self.options.test_stat.asimov_mu();
         let warm = self.free_fit()?.bestfit.clone();
-        let conditional = self.fixed_fit(
+        let (conditional, _) = self.fixed_fit(
             &self.data,
             mu_a,
-            Some(&warm),
+            Some((&warm, None)),
             "fit generating the Asimov data",
         )?;
         let asimov_data = self
@@ -305,6 +376,78 @@ impl<'m> HypotestCalculator<'m> {
         Ok(())
     }
 
+    /// The fit with the POI fixed at `mu` to the Asimov data, warm-started from the nearest
+    /// earlier one (or the conditional fit that made the data).
+    fn asimov_fixed_fit(
+        &mut self,
+        asimov_data: &[f64],
+        conditional: &FitResult,
+        mu: f64,
+    ) -> Result<FitResult, InferError> {
+        let warm = self
+            .asimov_minima
+            .nearest(mu)
+            .unwrap_or((&conditional.bestfit, None));
+        let (r, hessian) = self.fixed_fit(
+            asimov_data,
+            mu,
+            Some(warm),
+            "fixed-POI fit to the Asimov data",
+        )?;
+        self.asimov_minima.push(mu, r.bestfit.clone(), hessian);
+        Ok(r)
+    }
+
+    /// The expected CLs band at `poi_value` from the Asimov fits alone: with the
+    /// asymptotic calculator the band depends on `q_A` only, so an upper-limit search for
+    /// an expected limit needs one fit per point where a full test runs two. `None` for
+    /// the toy calculator, whose band needs the full test.
+    pub(crate) fn expected_band(
+        &mut self,
+        poi_value: f64,
+    ) -> Result<Option<ExpectedBand>, InferError> {
+        if self.options.calculator != Calculator::Asymptotics {
+            return Ok(None);
+        }
+        if !poi_value.is_finite() {
+            return Err(InferError::InvalidArgument {
+                name: "poi_value",
+                message: format!("must be finite, got {poi_value}"),
+            });
+        }
+        let stat = self.options.test_stat;
+        let mu_fit = if stat == TestStat::Q0 { 0.0 } else { poi_value };
+        self.asimov()?;
+        let (conditional, asimov_data, asimov_free) = match &self.asimov {
+            Some((c, d, f)) => (c.clone(), d.clone(), f.clone()),
+            None => return Err(InferError::Poi("unreachable: no Asimov fits".into())),
+        };
+        let asimov_fixed = self.asimov_fixed_fit(&asimov_data, &conditional, mu_fit)?;
+        let q_asimov = stat.evaluate(
+            asimov_fixed.twice_nll,
+            asimov_free.twice_nll,
+            asimov_free.bestfit[self.poi],
+            mu_fit,
+        );
+        let mut warnings = Vec::new();
+        for (what, r) in [
+            ("fit generating the Asimov data", &conditional),
+            ("free fit to the Asimov data", &asimov_free),
+            ("fixed-POI fit to the Asimov data", &asimov_fixed),
+        ] {
+            if !r.converged {
+                warnings.push(format!("{what}: {}", r.status));
+            }
+        }
+        // The expected band does not depend on q_obs; q_A stands in for it.
+        let a = asymptotic_pvalues(q_asimov, q_asimov, stat, self.options.base_dist)?;
+        Ok(Some(ExpectedBand {
+            poi_value,
+            cls_exp: a.cls_exp,
+            warnings,
+        }))
+    }
+
     /// The hypothesis test at `poi_value`.
     ///
     /// # Errors
@@ -321,16 +464,17 @@ impl<'m> HypotestCalculator<'m> {
         let mu_fit = if stat == TestStat::Q0 { 0.0 } else { poi_value };
         let free = self.free_fit()?.clone();
         let warm = self
-            .last_fixed
-            .clone()
-            .unwrap_or_else(|| free.bestfit.clone());
-        let fixed = self.fixed_fit(
+            .observed_minima
+            .nearest(mu_fit)
+            .unwrap_or((&free.bestfit, None));
+        let (fixed, hessian) = self.fixed_fit(
             &self.data,
             mu_fit,
-            Some(&warm),
+            Some(warm),
             "fixed-POI fit to the observed data",
         )?;
-        self.last_fixed = Some(fixed.bestfit.clone());
+        self.observed_minima
+            .push(mu_fit, fixed.bestfit.clone(), hessian);
         let q_obs = stat.evaluate(
             fixed.twice_nll,
             free.twice_nll,
@@ -352,17 +496,7 @@ impl<'m> HypotestCalculator<'m> {
                     Some((c, d, f)) => (c.clone(), d.clone(), f.clone()),
                     None => return Err(InferError::Poi("unreachable: no Asimov fits".into())),
                 };
-                let warm = self
-                    .last_asimov_fixed
-                    .clone()
-                    .unwrap_or_else(|| conditional.bestfit.clone());
-                let asimov_fixed = self.fixed_fit(
-                    &asimov_data,
-                    mu_fit,
-                    Some(&warm),
-                    "fixed-POI fit to the Asimov data",
-                )?;
-                self.last_asimov_fixed = Some(asimov_fixed.bestfit.clone());
+                let asimov_fixed = self.asimov_fixed_fit(&asimov_data, &conditional, mu_fit)?;
                 let q_asimov = stat.evaluate(
                     asimov_fixed.twice_nll,
                     asimov_free.twice_nll,
@@ -413,15 +547,16 @@ impl<'m> HypotestCalculator<'m> {
                     self.fixed_fit(
                         &self.data,
                         poi_value,
-                        Some(&fixed.bestfit),
+                        Some((&fixed.bestfit, None)),
                         "fit generating the s+b toys",
                     )?
+                    .0
                     .bestfit
                 };
-                let b_fit = self.fixed_fit(
+                let (b_fit, _) = self.fixed_fit(
                     &self.data,
                     stat.asimov_mu(),
-                    Some(&free.bestfit),
+                    Some((&free.bestfit, None)),
                     "fit generating the b-only toys",
                 )?;
                 let toys = run_toys(
