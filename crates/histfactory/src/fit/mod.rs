@@ -7,7 +7,7 @@ mod basin;
 pub mod minimizer;
 mod model_fit;
 
-pub(crate) use model_fit::fixed_poi_fit_with_hessian;
+pub(crate) use model_fit::fixed_poi_fit_on;
 pub use model_fit::{fit, fixed_poi_fit, FitOptions, FitResult, Restart};
 
 /// Errors of the fit layer.

@@ -165,21 +165,23 @@ pub fn fixed_poi_fit(
     run(model, data, opts, Some((poi, poi_value)))
 }
 
-/// [`fixed_poi_fit`] that also returns the Hessian of twice_nll at the minimum (full
-/// `n * n`, row-major; empty if it was not evaluated): the initial Hessian of the next fit
-/// of a scan over the POI, which then starts with Newton steps.
-pub(crate) fn fixed_poi_fit_with_hessian(
-    model: &Model,
+/// [`fixed_poi_fit`] on an objective built earlier for `data` (many fits of one data set
+/// share its prepared data and buffers), that also returns the Hessian of twice_nll at the
+/// minimum (full `n * n`, row-major; empty if it was not evaluated): the initial Hessian of
+/// the next fit of a scan over the POI, which then starts with Newton steps.
+pub(crate) fn fixed_poi_fit_on<'m>(
+    obj: &mut TwiceNll<'m>,
     data: &[f64],
     poi_value: f64,
     opts: &FitOptions,
 ) -> Result<(FitResult, Vec<f64>), FitError> {
+    let model = obj.model();
     let poi = model.poi_index().ok_or_else(|| {
         FitError::InvalidInput(
             "fixed_poi_fit needs a model with a POI (built with --no-poi?)".into(),
         )
     })?;
-    run_keeping_hessian(model, data, opts, Some((poi, poi_value)), true)
+    run_keeping_hessian(model, data, opts, Some((poi, poi_value)), true, Some(obj))
 }
 
 fn run(
@@ -188,15 +190,16 @@ fn run(
     opts: &FitOptions,
     fix_poi: Option<(usize, f64)>,
 ) -> Result<FitResult, FitError> {
-    run_keeping_hessian(model, data, opts, fix_poi, false).map(|(r, _)| r)
+    run_keeping_hessian(model, data, opts, fix_poi, false, None).map(|(r, _)| r)
 }
 
-fn run_keeping_hessian(
-    model: &Model,
+fn run_keeping_hessian<'m>(
+    model: &'m Model,
     data: &[f64],
     opts: &FitOptions,
     fix_poi: Option<(usize, f64)>,
     keep_hessian: bool,
+    objective: Option<&mut TwiceNll<'m>>,
 ) -> Result<(FitResult, Vec<f64>), FitError> {
     let n = model.n_pars();
     let mut init = opts.init.clone().unwrap_or_else(|| model.suggested_init());
@@ -246,7 +249,14 @@ fn run_keeping_hessian(
         }
     }
 
-    let mut obj = TwiceNll::new(model, data).map_err(|e| FitError::InvalidInput(e.to_string()))?;
+    let mut own;
+    let obj = match objective {
+        Some(o) => o,
+        None => {
+            own = TwiceNll::new(model, data).map_err(|e| FitError::InvalidInput(e.to_string()))?;
+            &mut own
+        }
+    };
     let mut ctx = Descent {
         model,
         lo: &lo,
@@ -257,7 +267,7 @@ fn run_keeping_hessian(
         iterations: 0,
         evaluations: 0,
     };
-    let mut best = ctx.descend(&mut obj, &init, "init")?;
+    let mut best = ctx.descend(obj, &init, "init")?;
 
     if opts.restarts && best.fval.is_finite() {
         let mut starts = opts.extra_starts.clone();
@@ -292,7 +302,7 @@ fn run_keeping_hessian(
                     start[i].clamp(lo[i], hi[i])
                 };
             }
-            let r = ctx.restart(&mut obj, &start, "related minimum", &best)?;
+            let r = ctx.restart(obj, &start, "related minimum", &best)?;
             let better = (r.converged && !best.converged)
                 || (r.converged == best.converged && r.fval < best.fval - 1e-9);
             if better {
@@ -355,7 +365,7 @@ fn run_keeping_hessian(
         } else {
             let mut out = Vec::with_capacity(starts.len());
             for (label, start) in &starts {
-                out.push(ctx.restart(&mut obj, start, label, &best)?);
+                out.push(ctx.restart(obj, start, label, &best)?);
             }
             out
         };

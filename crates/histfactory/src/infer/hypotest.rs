@@ -32,8 +32,10 @@ use super::test_statistics::TestStat;
 use super::toy_calculator::{run_toys, ToyOptions, ToyResult};
 use super::toys::{toy_expected_band, toy_pvalues};
 use super::InferError;
-use crate::fit::{fit, fixed_poi_fit_with_hessian, FitOptions, FitResult};
+use crate::fit::{fit, fixed_poi_fit_on, FitError, FitOptions, FitResult};
+use crate::likelihood::TwiceNll;
 use crate::model::Model;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 /// Which calculator turns test statistics into p-values.
@@ -63,16 +65,17 @@ pub struct HypotestOptions {
     pub progress: bool,
 }
 
-/// The fits behind one asymptotic test, as pyhf's `HypoTestFitResults`.
+/// The fits behind one asymptotic test, as pyhf's `HypoTestFitResults`. The fits that do
+/// not depend on the tested value are shared (`Arc`) by every test of one calculator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AsimovFits {
     /// The fit with the POI at the Asimov value to the observed data (its expected data are
     /// the Asimov data).
-    pub conditional: FitResult,
+    pub conditional: Arc<FitResult>,
     /// The Asimov data: main bins then auxdata.
-    pub data: Vec<f64>,
+    pub data: Arc<Vec<f64>>,
     /// The free fit to the Asimov data.
-    pub free: FitResult,
+    pub free: Arc<FitResult>,
     /// The fit with the POI fixed at the tested value to the Asimov data.
     pub fixed: FitResult,
 }
@@ -80,8 +83,8 @@ pub struct AsimovFits {
 /// The fits of one hypothesis test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HypotestFits {
-    /// The free fit to the observed data (μ̂, θ̂).
-    pub free: FitResult,
+    /// The free fit to the observed data (μ̂, θ̂), shared by every test of one calculator.
+    pub free: Arc<FitResult>,
     /// The fit with the POI fixed at the tested value (0 for `q0`) to the observed data.
     pub fixed: FitResult,
     /// The Asimov fits (asymptotic calculator only).
@@ -167,11 +170,20 @@ pub struct HypotestCalculator<'m> {
     data: Vec<f64>,
     options: HypotestOptions,
     poi: usize,
-    free: Option<FitResult>,
-    asimov: Option<(FitResult, Vec<f64>, FitResult)>,
+    free: Option<Arc<FitResult>>,
+    asimov: Option<AsimovBase>,
     observed_minima: WarmStarts,
     asimov_minima: WarmStarts,
+    /// The objectives of the fixed-POI fits, built at the first of each and kept: their
+    /// prepared data and buffers cost more than a small model's whole fit.
+    observed_nll: NllSlot<'m>,
+    asimov_nll: NllSlot<'m>,
 }
+
+type NllSlot<'m> = RefCell<Option<TwiceNll<'m>>>;
+
+/// The fit generating the Asimov data, the data and the free fit to them.
+type AsimovBase = (Arc<FitResult>, Arc<Vec<f64>>, Arc<FitResult>);
 
 /// The minima of earlier fixed-POI fits to one data set, each with its Hessian while the
 /// memory budget allows: the fit at a new POI value starts from the nearest one with
@@ -269,6 +281,8 @@ impl<'m> HypotestCalculator<'m> {
             asimov: None,
             observed_minima: WarmStarts::new(model.n_pars()),
             asimov_minima: WarmStarts::new(model.n_pars()),
+            observed_nll: RefCell::new(None),
+            asimov_nll: RefCell::new(None),
         })
     }
 
@@ -289,11 +303,19 @@ impl<'m> HypotestCalculator<'m> {
                     context: context(),
                     source: e,
                 })?;
-            self.free = Some(finite(r, context)?);
+            self.free = Some(Arc::new(finite(r, context)?));
         }
         // Just filled above.
         self.free
-            .as_ref()
+            .as_deref()
+            .ok_or_else(|| InferError::Poi("unreachable: free fit missing".into()))
+    }
+
+    /// The shared free fit.
+    fn free_shared(&mut self) -> Result<Arc<FitResult>, InferError> {
+        self.free_fit()?;
+        self.free
+            .clone()
             .ok_or_else(|| InferError::Poi("unreachable: free fit missing".into()))
     }
 
@@ -302,6 +324,7 @@ impl<'m> HypotestCalculator<'m> {
     /// minimum too.
     fn fixed_fit(
         &self,
+        nll: &NllSlot<'m>,
         data: &[f64],
         mu: f64,
         warm: Option<Warm<'_>>,
@@ -317,13 +340,19 @@ impl<'m> HypotestCalculator<'m> {
             }
         }
         let context = || format!("hypotest at {} = {mu}: {what}", self.poi_name());
-        let (r, hessian) =
-            fixed_poi_fit_with_hessian(self.model, data, mu, &opts).map_err(|e| {
-                InferError::Fit {
-                    context: context(),
-                    source: e,
-                }
-            })?;
+        let fit_error = |e| InferError::Fit {
+            context: context(),
+            source: e,
+        };
+        let mut slot = nll.borrow_mut();
+        let obj = match &mut *slot {
+            Some(obj) => obj,
+            empty => empty.insert(
+                TwiceNll::new(self.model, data)
+                    .map_err(|e| fit_error(FitError::InvalidInput(e.to_string())))?,
+            ),
+        };
+        let (r, hessian) = fixed_poi_fit_on(obj, data, mu, &opts).map_err(fit_error)?;
         // Only the parameters of the fits that generate data (Asimov, toys) are used, not
         // their likelihood value: a conditional fit at the edge of the model (a POI of 0
         // that zeroes every rate, where the Poisson term of an empty bin is undefined) is
@@ -347,6 +376,7 @@ impl<'m> HypotestCalculator<'m> {
         let mu_a = self.options.test_stat.asimov_mu();
         let warm = self.free_fit()?.bestfit.clone();
         let (conditional, _) = self.fixed_fit(
+            &self.observed_nll,
             &self.data,
             mu_a,
             Some((&warm, None)),
@@ -372,7 +402,7 @@ impl<'m> HypotestCalculator<'m> {
             source: e,
         })?;
         let free = finite(free, context)?;
-        self.asimov = Some((conditional, asimov_data, free));
+        self.asimov = Some((Arc::new(conditional), Arc::new(asimov_data), Arc::new(free)));
         Ok(())
     }
 
@@ -389,6 +419,7 @@ impl<'m> HypotestCalculator<'m> {
             .nearest(mu)
             .unwrap_or((&conditional.bestfit, None));
         let (r, hessian) = self.fixed_fit(
+            &self.asimov_nll,
             asimov_data,
             mu,
             Some(warm),
@@ -431,8 +462,8 @@ impl<'m> HypotestCalculator<'m> {
         );
         let mut warnings = Vec::new();
         for (what, r) in [
-            ("fit generating the Asimov data", &conditional),
-            ("free fit to the Asimov data", &asimov_free),
+            ("fit generating the Asimov data", &*conditional),
+            ("free fit to the Asimov data", &*asimov_free),
             ("fixed-POI fit to the Asimov data", &asimov_fixed),
         ] {
             if !r.converged {
@@ -462,12 +493,13 @@ impl<'m> HypotestCalculator<'m> {
         let stat = self.options.test_stat;
         // q0 always tests mu = 0 (the discovery hypothesis), whatever value is passed.
         let mu_fit = if stat == TestStat::Q0 { 0.0 } else { poi_value };
-        let free = self.free_fit()?.clone();
+        let free = self.free_shared()?;
         let warm = self
             .observed_minima
             .nearest(mu_fit)
             .unwrap_or((&free.bestfit, None));
         let (fixed, hessian) = self.fixed_fit(
+            &self.observed_nll,
             &self.data,
             mu_fit,
             Some(warm),
@@ -483,7 +515,7 @@ impl<'m> HypotestCalculator<'m> {
         );
 
         let mut warnings = Vec::new();
-        for (what, r) in [("free fit", &free), ("fixed-POI fit", &fixed)] {
+        for (what, r) in [("free fit", &*free), ("fixed-POI fit", &fixed)] {
             if !r.converged {
                 warnings.push(format!("{what} to the observed data: {}", r.status));
             }
@@ -504,8 +536,8 @@ impl<'m> HypotestCalculator<'m> {
                     mu_fit,
                 );
                 for (what, r) in [
-                    ("fit generating the Asimov data", &conditional),
-                    ("free fit to the Asimov data", &asimov_free),
+                    ("fit generating the Asimov data", &*conditional),
+                    ("free fit to the Asimov data", &*asimov_free),
                     ("fixed-POI fit to the Asimov data", &asimov_fixed),
                 ] {
                     if !r.converged {
@@ -545,6 +577,7 @@ impl<'m> HypotestCalculator<'m> {
                     fixed.bestfit.clone()
                 } else {
                     self.fixed_fit(
+                        &self.observed_nll,
                         &self.data,
                         poi_value,
                         Some((&fixed.bestfit, None)),
@@ -554,6 +587,7 @@ impl<'m> HypotestCalculator<'m> {
                     .bestfit
                 };
                 let (b_fit, _) = self.fixed_fit(
+                    &self.observed_nll,
                     &self.data,
                     stat.asimov_mu(),
                     Some((&free.bestfit, None)),
