@@ -70,7 +70,7 @@ impl Model {
         let ds = self.dataset(data)?;
         let n = self.n_pars();
         let mut h = vec![0.0; n * n];
-        hessian_into(self, &ds, pars, &mut Vec::new(), &mut h);
+        hessian_into(self, &ds, pars, &mut HessianScratch::default(), &mut h);
         Ok(h)
     }
 
@@ -186,33 +186,51 @@ impl Model {
 /// columns to other threads costs more than a few passes of a small model.
 const PAR_HESSIAN_MIN_PARS: usize = 16;
 
-/// Derivative lanes per Hessian pass (see [`lanes`]). Measured with callgrind on 1Lbb
-/// (126 parameters): 104 M instructions per Hessian with 1 lane (`Dual64`), 46 M with 4,
-/// 36 M with 8; on the 2-parameter seed model the unused lanes cost nothing measurable.
+/// Derivative lanes per Hessian pass (see [`lanes`]) on models of more than 4 parameters.
+/// Measured with callgrind on 1Lbb (126 parameters): 104 M instructions per Hessian with 1
+/// lane (`Dual64`), 46 M with 4, 36 M with 8.
 pub(crate) const HESSIAN_LANES: usize = 8;
 
-/// The dual scratch a Hessian pass works in.
-pub(crate) type HessianScratch = Scratch<lanes::Lanes<HESSIAN_LANES>>;
+/// The dual scratches Hessian passes work in, one per parallel block of rows, with as
+/// many lanes as the model needs: a 2-parameter model's Hessian in 8-lane passes spent
+/// three quarters of its arithmetic, and a quarter of its fit, on unused lanes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HessianScratch {
+    two: Vec<Scratch<lanes::Lanes<2>>>,
+    four: Vec<Scratch<lanes::Lanes<4>>>,
+    eight: Vec<Scratch<lanes::Lanes<HESSIAN_LANES>>>,
+}
 
 /// Writes the exact Hessian of `logpdf` at `pars` into `h` (row-major, n×n): row `i` is
 /// the derivative of the gradient along parameter `i` (column `i` of the symmetric
-/// Hessian), [`HESSIAN_LANES`] rows per dual pass. For larger models the rows are split
-/// into contiguous blocks computed in parallel, one scratch per block (grown in
-/// `scratches` on first use and reused after).
+/// Hessian), 2, 4 or [`HESSIAN_LANES`] rows per dual pass. For larger models the rows are
+/// split into contiguous blocks computed in parallel, one scratch per block (grown in
+/// `scratch` on first use and reused after).
 pub(crate) fn hessian_into(
     model: &Model,
     ds: &Dataset,
     pars: &[f64],
-    scratches: &mut Vec<HessianScratch>,
+    scratch: &mut HessianScratch,
+    h: &mut [f64],
+) {
+    match model.n_pars() {
+        0 => {}
+        1..=2 => hessian_in_lanes(model, ds, pars, &mut scratch.two, h),
+        3..=4 => hessian_in_lanes(model, ds, pars, &mut scratch.four, h),
+        _ => hessian_in_lanes(model, ds, pars, &mut scratch.eight, h),
+    }
+}
+
+fn hessian_in_lanes<const L: usize>(
+    model: &Model,
+    ds: &Dataset,
+    pars: &[f64],
+    scratches: &mut Vec<Scratch<lanes::Lanes<L>>>,
     h: &mut [f64],
 ) {
     use crate::model::Scalar;
     use lanes::Lanes;
-    const L: usize = HESSIAN_LANES;
     let n = model.n_pars();
-    if n == 0 {
-        return;
-    }
     let blocks = if n >= PAR_HESSIAN_MIN_PARS {
         rayon::current_num_threads().min(n / (2 * L)).max(1)
     } else {
@@ -223,7 +241,7 @@ pub(crate) fn hessian_into(
     }
     // Whole passes per block, so no pass straddles two blocks.
     let rows = n.div_ceil(blocks).div_ceil(L) * L;
-    let fill = |first: usize, block: &mut [f64], s: &mut HessianScratch| {
+    let fill = |first: usize, block: &mut [f64], s: &mut Scratch<Lanes<L>>| {
         let mut g = vec![Lanes::<L>::cst(0.0); n];
         Lanes::<L>::passes(pars, first..first + block.len() / n, |dp, start, count| {
             g.fill(Lanes::cst(0.0));

@@ -13,7 +13,7 @@ pub struct TwiceNll<'m> {
     data: Dataset,
     scratch: Scratch<f64>,
     /// One dual-number scratch per parallel block of Hessian rows.
-    dual: Vec<super::HessianScratch>,
+    dual: super::HessianScratch,
 }
 
 impl<'m> TwiceNll<'m> {
@@ -28,7 +28,7 @@ impl<'m> TwiceNll<'m> {
             model,
             data,
             scratch: Scratch::new(model),
-            dual: Vec::new(),
+            dual: Default::default(),
         }
     }
 

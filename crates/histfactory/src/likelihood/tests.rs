@@ -210,3 +210,38 @@ fn covariance_from_exact_hessian_inverts() {
         }
     }
 }
+
+/// Models of 2, 3 and 4 parameters take the 2- and 4-lane Hessian passes (larger ones the
+/// 8-lane passes, checked above): the same finite-difference check on each.
+#[test]
+fn small_model_hessians_match_finite_differences() {
+    use crate::model::simple::uncorrelated_background;
+    for bins in 1..=3 {
+        let sig: Vec<f64> = (0..bins).map(|b| 5.0 + b as f64).collect();
+        let bkg: Vec<f64> = (0..bins).map(|b| 10.0 + 2.0 * b as f64).collect();
+        let unc: Vec<f64> = (0..bins).map(|b| 3.5 - 0.5 * b as f64).collect();
+        let model = uncorrelated_background(&sig, &bkg, &unc).expect("model");
+        let obs: Vec<f64> = (0..bins).map(|b| 14.0 + b as f64).collect();
+        let data = model.data_with_auxdata(&obs).expect("data");
+        let n = model.n_pars();
+        assert_eq!(n, bins + 1);
+        let pars: Vec<f64> = (0..n).map(|i| 0.8 + 0.1 * i as f64).collect();
+        let hess = model.logpdf_hessian(&pars, &data).expect("hessian");
+        for i in 0..n {
+            let h = 1e-6;
+            let (mut up, mut dn) = (pars.clone(), pars.clone());
+            up[i] += h;
+            dn[i] -= h;
+            let gu = model.logpdf_and_grad(&up, &data).expect("g").1;
+            let gd = model.logpdf_and_grad(&dn, &data).expect("g").1;
+            for j in 0..n {
+                let fd = (gu[j] - gd[j]) / (2.0 * h);
+                let hij = hess[j * n + i];
+                assert!(
+                    (fd - hij).abs() <= 1e-6 * hij.abs().max(1.0),
+                    "{n} pars: H[{j},{i}] {hij} vs fd {fd}"
+                );
+            }
+        }
+    }
+}
