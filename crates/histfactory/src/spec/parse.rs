@@ -1,6 +1,8 @@
 //! Hand-written reading of the workspace JSON. Written by hand rather than with serde's
 //! derive so that every message carries the exact JSON path and says what was expected:
 //! these messages are what a physicist sees when a published workspace is malformed.
+//! Valid text takes the faster `typed` path; this one reads patched documents and finds
+//! the error in invalid ones.
 
 use super::{
     Channel, Measurement, Modifier, ModifierData, ModifierKind, Observation, ParameterConfig,
