@@ -89,6 +89,24 @@ pub fn read_vectors(path: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
 impl ModelArgs {
     /// The workspace after patches.
     pub fn workspace(&self) -> anyhow::Result<Workspace> {
+        // Unpatched, a valid workspace file is read straight into the typed records, without
+        // the JSON tree (several times the file in memory) that patches need; a file that
+        // is not valid goes the way below for its error.
+        let unpatched = (self.patches.is_empty() && self.workspace != Path::new("-"))
+            .then(|| Workspace::from_path(&self.workspace).ok())
+            .flatten();
+        let ws = match unpatched {
+            Some(ws) => ws,
+            None => self.patched_workspace()?,
+        };
+        for (path, message) in ws.lint() {
+            eprintln!("warning: {path}: {message}");
+        }
+        Ok(ws)
+    }
+
+    /// The workspace read as a JSON value, patched, then validated.
+    fn patched_workspace(&self) -> anyhow::Result<Workspace> {
         let value = read_json(&self.workspace)?;
         let patches = self
             .patches
@@ -98,13 +116,9 @@ impl ModelArgs {
         let value = histfactory::spec::ops::apply_patches(&value, &patches)
             .with_context(|| format!("applying patches to {}", self.workspace.display()))
             .map_err(input)?;
-        let ws = Workspace::from_value(&value)
+        Workspace::from_value(&value)
             .with_context(|| format!("{}", self.workspace.display()))
-            .map_err(input)?;
-        for (path, message) in ws.lint() {
-            eprintln!("warning: {path}: {message}");
-        }
-        Ok(ws)
+            .map_err(input)
     }
 
     /// The model built as asked.

@@ -20,37 +20,40 @@ const VALUE_RTOL: f64 = 0.1;
 const LANDING_RTOL: f64 = 0.1;
 
 /// The quadratic model of a converged minimum.
-pub(crate) struct Basin {
+///
+/// `H_b` is read from the minimum's own `n * n` Hessian rather than copied: at a few
+/// hundred parameters each such matrix is megabytes, and the restart this basin watches
+/// holds two more of them (the minimiser's Hessian and its factor).
+pub(crate) struct Basin<'a> {
     x: Vec<f64>,
     f: f64,
     g: Vec<f64>,
     /// Indices of the parameters that were free.
     free: Vec<usize>,
-    /// `H_b` over the free parameters, row-major.
-    h: Vec<f64>,
-    /// Its Cholesky factor.
+    /// The minimum's full Hessian, row-major `n * n` (`H_b` is its free rows and columns).
+    hess: &'a [f64],
+    /// Cholesky factor of `H_b`.
     chol: Vec<f64>,
     d: Vec<f64>,
     r: Vec<f64>,
     z: Vec<f64>,
 }
 
-impl Basin {
+impl<'a> Basin<'a> {
     /// The basin of `min`, if it is a converged minimum with a positive-definite Hessian.
-    pub(crate) fn of(min: &MinimizeOutcome) -> Option<Basin> {
+    pub(crate) fn of(min: &'a MinimizeOutcome) -> Option<Basin<'a>> {
         let n = min.x.len();
         if !min.converged || !min.hessian_pos_def || min.hessian.len() != n * n {
             return None;
         }
         let free: Vec<usize> = (0..n).filter(|&i| !min.fixed[i]).collect();
         let k = free.len();
-        let mut h = vec![0.0; k * k];
+        let mut chol = vec![0.0; k * k];
         for (a, &i) in free.iter().enumerate() {
             for (b, &j) in free.iter().enumerate() {
-                h[a * k + b] = min.hessian[i * n + j];
+                chol[a * k + b] = min.hessian[i * n + j];
             }
         }
-        let mut chol = h.clone();
         if !super::minimizer::cholesky_in_place(&mut chol, k) {
             return None;
         }
@@ -59,7 +62,7 @@ impl Basin {
             f: min.fval,
             g: min.grad.clone(),
             free,
-            h,
+            hess: &min.hessian,
             chol,
             d: vec![0.0; k],
             r: vec![0.0; k],
@@ -70,14 +73,21 @@ impl Basin {
     /// Whether `(x, f, grad)` (full vectors) lies in this minimum's quadratic basin.
     pub(crate) fn contains(&mut self, x: &[f64], f: f64, grad: &[f64]) -> bool {
         let k = self.free.len();
+        let n = self.x.len();
         for (a, &i) in self.free.iter().enumerate() {
             self.d[a] = x[i] - self.x[i];
         }
         // r = g - g_b - H d and the model's rise g_bᵀd + ½ dᵀHd.
         let (mut dhd, mut gd) = (0.0, 0.0);
         for a in 0..k {
-            let hd: f64 = (0..k).map(|b| self.h[a * k + b] * self.d[b]).sum();
             let i = self.free[a];
+            let row = &self.hess[i * n..(i + 1) * n];
+            let hd: f64 = self
+                .free
+                .iter()
+                .zip(&self.d)
+                .map(|(&j, d)| row[j] * d)
+                .sum();
             dhd += self.d[a] * hd;
             gd += self.g[i] * self.d[a];
             self.r[a] = grad[i] - self.g[i] - hd;

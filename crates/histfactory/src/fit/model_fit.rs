@@ -608,7 +608,7 @@ fn result(
 ) -> FitResult {
     let n = model.n_pars();
     let (uncertainties, correlations) = match out.covariance() {
-        Some(c) => (c.std_errors(), c.correlation()),
+        Some(c) => (c.std_errors(), c.into_correlation()),
         None => (vec![f64::NAN; n], vec![f64::NAN; n * n]),
     };
     let mut correlations = correlations;

@@ -1,6 +1,10 @@
 //! The pyhf workspace document (JSON schema 1.0.0): typed records, reading from `.json` and
 //! `.json.gz`, and validation that names the JSON path of every problem.
 //!
+//! Text is read twice over only when it is not a valid workspace: a valid document is
+//! deserialised straight into the typed records (module `typed`), and anything else is read
+//! again as a `serde_json::Value` tree (module `parse`) for an error naming its JSON path.
+//!
 //! Strings stop here: after [`Workspace::from_value`] every modifier is a typed
 //! [`ModifierData`] variant, and the model layer works on indices.
 //!
@@ -18,6 +22,7 @@
 
 mod error;
 mod parse;
+mod typed;
 
 pub use error::SpecError;
 pub(crate) use parse::validate_channels;
@@ -210,8 +215,20 @@ impl Workspace {
     /// Parses and validates a workspace from JSON text.
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str) -> Result<Self, SpecError> {
+        Self::from_slice(text.as_bytes())
+    }
+
+    /// Parses and validates a workspace from JSON text given as bytes (UTF-8).
+    ///
+    /// A valid workspace is deserialised directly into the typed records; only a document
+    /// that fails to be one is read again through a `serde_json::Value`, for an error that
+    /// names the JSON path of the problem (the same error [`Workspace::from_value`] gives).
+    pub fn from_slice(text: &[u8]) -> Result<Self, SpecError> {
+        if let Some(ws) = typed::workspace(text) {
+            return Ok(ws);
+        }
         let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| SpecError::Json(e.to_string()))?;
+            serde_json::from_slice(text).map_err(|e| SpecError::Json(e.to_string()))?;
         Self::from_value(&value)
     }
 
@@ -224,19 +241,23 @@ impl Workspace {
 
     /// Reads a JSON value from a `.json` or `.json.gz` file (gzip is detected by content).
     pub fn read_value(path: &Path) -> Result<serde_json::Value, SpecError> {
-        let bytes = std::fs::read(path).map_err(|e| SpecError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        value_from_bytes(&bytes).map_err(|e| match e {
-            SpecError::Json(m) => SpecError::Json(format!("{}: {m}", path.display())),
-            other => other,
-        })
+        let text = read_text(path)?;
+        serde_json::from_slice(&text).map_err(|e| in_file(path, SpecError::Json(e.to_string())))
     }
 
     /// Reads and validates a workspace from a `.json` or `.json.gz` file.
+    ///
+    /// As [`Workspace::from_slice`]: a `serde_json::Value` is built only for the error of
+    /// a document that is not a valid workspace.
     pub fn from_path(path: &Path) -> Result<Self, SpecError> {
-        Self::from_value(&Self::read_value(path)?)
+        let text = read_text(path)?;
+        if let Some(ws) = typed::workspace(&text) {
+            return Ok(ws);
+        }
+        let value = serde_json::from_slice(&text)
+            .map_err(|e| in_file(path, SpecError::Json(e.to_string())))?;
+        drop(text);
+        Self::from_value(&value)
     }
 
     /// The measurement called `name`, or the first one when `name` is `None`.
@@ -285,15 +306,55 @@ impl Workspace {
 
 /// Decodes JSON from raw bytes, transparently gunzipping when the gzip magic is present.
 pub fn value_from_bytes(bytes: &[u8]) -> Result<serde_json::Value, SpecError> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        use std::io::Read;
-        let mut text = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut text)
-            .map_err(|e| SpecError::Json(format!("gzip: {e}")))?;
+    if is_gzip(bytes) {
+        let text = gunzip(bytes)?;
         serde_json::from_slice(&text).map_err(|e| SpecError::Json(e.to_string()))
     } else {
         serde_json::from_slice(bytes).map_err(|e| SpecError::Json(e.to_string()))
+    }
+}
+
+fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// The decompressed contents of gzip data.
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, SpecError> {
+    use std::io::Read;
+    // The trailer's ISIZE (the last member's length mod 2^32) sizes the buffer at once,
+    // rather than by doublings that may end near twice the text; it is only a hint (a
+    // multi-member file has several), so it is capped by a generous compression ratio.
+    let isize_hint = bytes
+        .len()
+        .checked_sub(4)
+        .and_then(|at| bytes[at..].try_into().ok())
+        .map_or(0, |t: [u8; 4]| u32::from_le_bytes(t) as usize);
+    let mut text = Vec::with_capacity(isize_hint.min(bytes.len().saturating_mul(64)));
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut text)
+        .map_err(|e| SpecError::Json(format!("gzip: {e}")))?;
+    Ok(text)
+}
+
+/// The text of a `.json` or `.json.gz` file: the file's bytes, or, for gzip, the
+/// decompressed ones (the compressed bytes are dropped before the text is parsed).
+fn read_text(path: &Path) -> Result<Vec<u8>, SpecError> {
+    let bytes = std::fs::read(path).map_err(|e| SpecError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if is_gzip(&bytes) {
+        gunzip(&bytes).map_err(|e| in_file(path, e))
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// A JSON (or gzip) error prefixed with the file it is about.
+fn in_file(path: &Path, e: SpecError) -> SpecError {
+    match e {
+        SpecError::Json(m) => SpecError::Json(format!("{}: {m}", path.display())),
+        other => other,
     }
 }
 

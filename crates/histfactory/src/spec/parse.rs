@@ -1,6 +1,8 @@
 //! Hand-written reading of the workspace JSON. Written by hand rather than with serde's
 //! derive so that every message carries the exact JSON path and says what was expected:
 //! these messages are what a physicist sees when a published workspace is malformed.
+//! Valid text takes the faster `typed` path; this one reads patched documents and finds
+//! the error in invalid ones.
 
 use super::{
     Channel, Measurement, Modifier, ModifierData, ModifierKind, Observation, ParameterConfig,
@@ -287,12 +289,17 @@ pub(crate) fn parameter_config(v: &Value, path: &str) -> R<ParameterConfig> {
     })
 }
 
-fn unique<'a>(names: impl Iterator<Item = &'a str>, path: &str, what: &str) -> R<()> {
+/// Rejects a repeated name; `path` (the list's JSON path) is formatted only for the error.
+fn unique<'a, P: std::fmt::Display>(
+    names: impl Iterator<Item = &'a str>,
+    path: impl FnOnce() -> P,
+    what: &str,
+) -> R<()> {
     let mut seen = HashSet::new();
     for (i, n) in names.enumerate() {
         if !seen.insert(n) {
             return Err(SpecError::invalid(
-                format!("{path}[{i}].name"),
+                format!("{}[{i}].name", path()),
                 format!("duplicate {what} name \"{n}\""),
             ));
         }
@@ -318,7 +325,7 @@ pub(super) fn validate(ws: &Workspace) -> R<()> {
     }
     unique(
         ws.observations.iter().map(|o| o.name.as_str()),
-        "observations",
+        || "observations",
         "observation",
     )?;
     for (i, o) in ws.observations.iter().enumerate() {
@@ -348,7 +355,7 @@ pub(super) fn validate(ws: &Workspace) -> R<()> {
     }
     unique(
         ws.measurements.iter().map(|m| m.name.as_str()),
-        "measurements",
+        || "measurements",
         "measurement",
     )?;
     for (i, m) in ws.measurements.iter().enumerate() {
@@ -363,7 +370,7 @@ pub(super) fn validate(ws: &Workspace) -> R<()> {
 pub(crate) fn validate_parameter_configs(params: &[ParameterConfig], path: &str) -> R<()> {
     unique(
         params.iter().map(|p| p.name.as_str()),
-        path,
+        || path,
         "parameter configuration",
     )
 }
@@ -378,28 +385,29 @@ pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
     }
     unique(
         channels.iter().map(|c| c.name.as_str()),
-        "channels",
+        || "channels",
         "channel",
     )?;
+    // Paths are formatted only for an error: this runs on every workspace read.
     for (ci, c) in channels.iter().enumerate() {
-        let cpath = format!("channels[{ci}]");
+        let cpath = || format!("channels[{ci}]");
         if c.samples.is_empty() {
             return Err(SpecError::invalid(
-                format!("{cpath}.samples"),
+                format!("{}.samples", cpath()),
                 format!("channel \"{}\" has no samples", c.name),
             ));
         }
         unique(
             c.samples.iter().map(|s| s.name.as_str()),
-            &format!("{cpath}.samples"),
+            || format!("{}.samples", cpath()),
             "sample",
         )?;
         let nbins = c.samples[0].data.len();
         for (si, s) in c.samples.iter().enumerate() {
-            let spath = format!("{cpath}.samples[{si}]");
+            let spath = || format!("{}.samples[{si}]", cpath());
             if s.data.len() != nbins {
                 return Err(SpecError::invalid(
-                    format!("{spath}.data"),
+                    format!("{}.data", spath()),
                     format!(
                         "expected {nbins} bins (channel \"{}\", as its first sample), found {}",
                         c.name,
@@ -409,10 +417,10 @@ pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
             }
             let mut seen = HashSet::new();
             for (mi, m) in s.modifiers.iter().enumerate() {
-                let mpath = format!("{spath}.modifiers[{mi}]");
+                let mpath = || format!("{}.modifiers[{mi}]", spath());
                 if !seen.insert((m.name.as_str(), m.data.kind())) {
                     return Err(SpecError::invalid(
-                        format!("{mpath}.name"),
+                        format!("{}.name", mpath()),
                         format!(
                             "duplicate modifier \"{}\" of type {} in sample \"{}\"",
                             m.name,
@@ -424,7 +432,7 @@ pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
                 let check = |len: usize, sub: &str| -> R<()> {
                     if len != nbins {
                         return Err(SpecError::invalid(
-                            format!("{mpath}.data{sub}"),
+                            format!("{}.data{sub}", mpath()),
                             format!(
                                 "expected {nbins} bins (channel \"{}\"), found {len}",
                                 c.name

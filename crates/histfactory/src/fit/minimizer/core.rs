@@ -78,6 +78,8 @@ struct Work {
     /// Scale of the initial inverse Hessian, kept across memory resets.
     gamma: f64,
     bind: Vec<bool>,
+    /// Exact Hessian (`m * m`) and its factor: allocated on the first Newton step (see
+    /// [`Work::newton_buffers`]), empty before.
     hess: Vec<f64>,
     chol: Vec<f64>,
     rhs: Vec<f64>,
@@ -106,12 +108,23 @@ impl Work {
             hist_next: 0,
             gamma: f64::NAN,
             bind: vec![false; m],
-            hess: vec![0.0; m * m],
-            chol: vec![0.0; m * m],
+            hess: Vec::new(),
+            chol: Vec::new(),
             rhs: vec![0.0; m],
             free_idx: Vec::with_capacity(m),
             chol_free: Vec::with_capacity(m),
             chol_pd: None,
+        }
+    }
+
+    /// Allocates the Hessian and its factor. Not done up front: a run that ends in the
+    /// quasi-Newton phase (a restart stopped on its way into a known minimum) never needs
+    /// these two `m * m` matrices, and at a few hundred parameters they are megabytes each.
+    fn newton_buffers(&mut self) {
+        let mm = self.m * self.m;
+        if self.hess.len() != mm {
+            self.hess = vec![0.0; mm];
+            self.chol = vec![0.0; mm];
         }
     }
 
@@ -429,6 +442,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
     let mut have_hess = false;
     let mut fresh = true;
     if let Some(h) = h0 {
+        w.newton_buffers();
         w.hess.copy_from_slice(h);
         have_hess = true;
         fresh = false;
@@ -455,6 +469,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
             let recompute = fresh || !have_hess || gn > REUSE_CONTRACTION * prev_gn;
             exact_step = recompute;
             if recompute && !hess_at_x {
+                w.newton_buffers();
                 obj.hessian(&w.x, &mut w.hess);
                 hess_at_x = true;
                 have_hess = true;
@@ -581,6 +596,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         return result(w, f, status, message, iterations, newton_iterations);
     }
     if !hess_at_x {
+        w.newton_buffers();
         obj.hessian(&w.x, &mut w.hess);
     }
     // Active set at the end: exactly at a bound with the gradient pushing outwards.

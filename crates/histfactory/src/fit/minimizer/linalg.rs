@@ -74,15 +74,21 @@ impl Covariance {
     /// Row-major correlation matrix; rows/columns with zero variance are zero except for a
     /// 1 on the diagonal.
     pub fn correlation(&self) -> Vec<f64> {
+        self.clone().into_correlation()
+    }
+
+    /// [`Covariance::correlation`], computed in the covariance's own buffer (no second
+    /// `n * n` matrix).
+    pub fn into_correlation(self) -> Vec<f64> {
         let n = self.n;
         let sd = self.std_errors();
-        let mut c = vec![0.0; n * n];
+        let mut c = self.cov;
         for i in 0..n {
             for j in 0..n {
                 c[i * n + j] = if i == j {
                     1.0
                 } else if sd[i] > 0.0 && sd[j] > 0.0 {
-                    self.cov[i * n + j] / (sd[i] * sd[j])
+                    c[i * n + j] / (sd[i] * sd[j])
                 } else {
                     0.0
                 };
@@ -111,48 +117,48 @@ pub fn covariance_from_hessian(hess: &[f64], n: usize, scale: f64) -> Option<Cov
         .filter(|&i| (0..n).any(|j| hess[i * n + j] != 0.0))
         .collect();
     let m = keep.len();
-    let mut sub = vec![0.0; m * m];
-    for (a, &i) in keep.iter().enumerate() {
-        for (b, &j) in keep.iter().enumerate() {
-            sub[a * m + b] = hess[i * n + j];
+    let sub = || {
+        let mut sub = vec![0.0; m * m];
+        for (a, &i) in keep.iter().enumerate() {
+            for (b, &j) in keep.iter().enumerate() {
+                sub[a * m + b] = hess[i * n + j];
+            }
         }
-    }
-    let mut inv = vec![0.0; m * m];
+        sub
+    };
+    // Each column of the inverse goes straight to its place in `cov`: besides the result,
+    // only the factor is held (the fit calling this already holds the Hessian).
+    let mut cov = vec![0.0; n * n];
     let mut forced = false;
-    let mut l = sub.clone();
+    let mut l = sub();
     if cholesky_in_place(&mut l, m) {
         let mut col = vec![0.0; m];
-        for j in 0..m {
+        for (b, &j) in keep.iter().enumerate() {
             col.iter_mut().for_each(|v| *v = 0.0);
-            col[j] = 1.0;
+            col[b] = 1.0;
             cholesky_solve(&l, m, &mut col);
-            for i in 0..m {
-                inv[i * m + j] = col[i];
+            for (a, &i) in keep.iter().enumerate() {
+                cov[i * n + j] = scale * col[a];
             }
         }
     } else {
         forced = true;
-        let eig = SymmetricEigen::new(DMatrix::from_row_slice(m, m, &sub));
+        drop(l);
+        let eig = SymmetricEigen::new(DMatrix::from_row_slice(m, m, &sub()));
         let lmax = eig.eigenvalues.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
         if lmax <= 0.0 || eig.eigenvalues.iter().all(|&v| v <= 0.0) {
             return None;
         }
         let floor = 1e-12 * lmax;
-        for i in 0..m {
-            for j in 0..m {
+        for (a, &i) in keep.iter().enumerate() {
+            for (b, &j) in keep.iter().enumerate() {
                 let mut s = 0.0;
                 for k in 0..m {
                     let lam = eig.eigenvalues[k].max(floor);
-                    s += eig.eigenvectors[(i, k)] * eig.eigenvectors[(j, k)] / lam;
+                    s += eig.eigenvectors[(a, k)] * eig.eigenvectors[(b, k)] / lam;
                 }
-                inv[i * m + j] = s;
+                cov[i * n + j] = scale * s;
             }
-        }
-    }
-    let mut cov = vec![0.0; n * n];
-    for (a, &i) in keep.iter().enumerate() {
-        for (b, &j) in keep.iter().enumerate() {
-            cov[i * n + j] = scale * inv[a * m + b];
         }
     }
     Some(Covariance {

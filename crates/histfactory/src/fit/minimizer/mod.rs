@@ -325,7 +325,9 @@ pub fn minimize_until<O: Objective + ?Sized>(
         }
         stop(&stop_x, f, &stop_g)
     };
-    let h0 = match &opts.initial_hessian {
+    let h0: Option<std::borrow::Cow<'_, [f64]>> = match &opts.initial_hessian {
+        // Nothing fixed: used as given, no copy of an `n * n` matrix.
+        Some(h) if h.len() == n * n && free_idx.len() == n => Some(h.as_slice().into()),
         Some(h) if h.len() == n * n => {
             let m = free_idx.len();
             let mut hr = vec![0.0; m * m];
@@ -334,7 +336,7 @@ pub fn minimize_until<O: Objective + ?Sized>(
                     hr[a * m + b] = h[i * n + j];
                 }
             }
-            Some(hr)
+            Some(hr.into())
         }
         Some(h) => {
             return Err(FitError::LengthMismatch {
@@ -364,7 +366,10 @@ pub fn minimize_until<O: Objective + ?Sized>(
         grad[i] = r.g[k];
         at_bound[i] = r.active[k];
     }
-    let hessian = if r.hess_valid {
+    let hessian = if r.hess_valid && m == n {
+        // Nothing fixed: the free Hessian already has the full layout.
+        r.hess
+    } else if r.hess_valid {
         let mut h = vec![0.0; n * n];
         for (a, &i) in free.iter().enumerate() {
             for (b, &j) in free.iter().enumerate() {

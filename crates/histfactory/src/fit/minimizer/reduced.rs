@@ -35,7 +35,8 @@ pub struct Reduced<'a, O: Objective + ?Sized> {
     full_x: Vec<f64>,
     /// Full-length gradient scratch.
     full_g: Vec<f64>,
-    /// Full `n * n` Hessian scratch (allocated lazily: only Newton steps need it).
+    /// Full `n * n` Hessian scratch (allocated lazily: only Newton steps with some
+    /// parameter fixed need it).
     full_h: Vec<f64>,
     counts: EvalCounts,
 }
@@ -129,6 +130,11 @@ impl<O: Objective + ?Sized> Objective for Reduced<'_, O> {
         self.counts.hessian += 1;
         self.scatter(x);
         let n = self.full_x.len();
+        if self.free.len() == n {
+            // Nothing fixed: the reduced Hessian is the full one, so no `n * n` scratch.
+            self.inner.hessian(&self.full_x, hess);
+            return;
+        }
         if self.full_h.len() != n * n {
             self.full_h = vec![0.0; n * n];
         }
