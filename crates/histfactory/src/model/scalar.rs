@@ -44,6 +44,32 @@ pub trait Scalar:
         }
         (a, b)
     }
+    /// code4's normsys polynomial `1 + x (c0 + x (c1 + ... + x c5))` for every entry `k`
+    /// (coefficients `c[i][k]`, `x[k]`), into `out`; the loop of [`NormSysTable`]
+    /// (crate::model::interp), overridden for `f64` by a vectorised one.
+    #[doc(hidden)]
+    #[inline]
+    fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
+        for (k, (o, &a)) in out.iter_mut().zip(x).enumerate() {
+            let mut acc = Self::cst(c[5][k]);
+            for ci in c[..5].iter().rev() {
+                acc = acc * a + Self::cst(ci[k]);
+            }
+            *o = acc * a + Self::cst(1.0);
+        }
+    }
+    /// The derivative of [`poly6_values`](Self::poly6_values)'s polynomials.
+    #[doc(hidden)]
+    #[inline]
+    fn poly6_derivs(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
+        for (k, (o, &a)) in out.iter_mut().zip(x).enumerate() {
+            let mut acc = Self::cst(c[5][k] * 6.0);
+            for (i, ci) in c[..5].iter().enumerate().rev() {
+                acc = acc * a + Self::cst(ci[k] * (i as f64 + 1.0));
+            }
+            *o = acc;
+        }
+    }
 }
 
 impl Scalar for f64 {
@@ -77,6 +103,14 @@ impl Scalar for f64 {
             acc = [acc[0] * self + ci[0], acc[1] * self + ci[1]];
         }
         (acc[0], acc[1])
+    }
+    #[inline]
+    fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
+        crate::model::interp::poly6_values_f64(c, x, out)
+    }
+    #[inline]
+    fn poly6_derivs(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
+        crate::model::interp::poly6_derivs_f64(c, x, out)
     }
 }
 
