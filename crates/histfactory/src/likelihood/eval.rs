@@ -383,7 +383,7 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
                 &s.nval[range.clone()],
                 &s.nder[range],
             );
-            if p.re().is_normal() {
+            if p.all_normal() {
                 // Common case: the block's product is a normal number, so no factor is
                 // zero, infinite or NaN, and "all other factors" is P / f_k to within two
                 // rounding errors. Independent divisions pipeline; the prefix/suffix

@@ -44,6 +44,13 @@ pub trait Scalar:
         }
         (a, b)
     }
+    /// Whether the value is a normal float (not zero, subnormal, infinite or NaN); for a
+    /// bundle of points, in every point.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn all_normal(self) -> bool {
+        self.re().is_normal()
+    }
     /// code4's normsys polynomial `1 + x (c0 + x (c1 + ... + x c5))` for every entry `k`
     /// (coefficients `c[i][k]`, `x[k]`), into `out`; the loop of [`NormSysTable`]
     /// (crate::model::interp), overridden for `f64` by a vectorised one.
