@@ -5,6 +5,7 @@ use super::eval::{self, Dataset, Scratch};
 use super::points::{kink_region, Points};
 use crate::model::{Model, ModelError, Scalar};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// logpdf and gradient at one point.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,60 +119,45 @@ impl Model {
             xs.iter().map(|&x| kink_region(x)).collect(),
             ys.iter().map(|&y| kink_region(y)).collect(),
         );
-        values
-            .par_chunks_mut(GRID_CHUNK)
-            .zip(grad_x.par_chunks_mut(GRID_CHUNK))
-            .zip(grad_y.par_chunks_mut(GRID_CHUNK))
-            .enumerate()
-            .for_each_init(
-                || GridWorker::new(self, base, bundle),
-                |w, (ci, ((v, gx), gy))| {
-                    // Grid indices walked incrementally: a division per point showed in
-                    // profiles of the seed model's grid.
-                    let first = ci * GRID_CHUNK;
-                    let (mut ix, mut iy) = (first % nx, first / nx);
-                    let step = |(ix, iy): (usize, usize)| {
-                        if ix + 1 == nx {
-                            (0, iy + 1)
-                        } else {
-                            (ix + 1, iy)
-                        }
-                    };
-                    let mut j = 0;
-                    while j < v.len() {
-                        if let Some(b) = w.bundle.as_mut().filter(|_| j + LANES <= v.len()) {
-                            let mut at = [(ix, iy); LANES];
-                            for l in 1..LANES {
-                                at[l] = step(at[l - 1]);
-                            }
-                            if at.iter().all(|&(i, k)| rx[i] == rx[ix] && ry[k] == ry[iy]) {
-                                let (mut px, mut py) = ([0.0; LANES], [0.0; LANES]);
-                                for (l, &(i, k)) in at.iter().enumerate() {
-                                    (px[l], py[l]) = (xs[i], ys[k]);
-                                }
-                                b.p[x_index] = Points(px);
-                                b.p[y_index] = Points(py);
-                                b.g.iter_mut().for_each(|g| *g = Points::cst(0.0));
-                                let val = eval::logpdf(self, &ds, &b.p, Some(&mut b.g), &mut b.s);
-                                v[j..j + LANES].copy_from_slice(&val.0);
-                                gx[j..j + LANES].copy_from_slice(&b.g[x_index].0);
-                                gy[j..j + LANES].copy_from_slice(&b.g[y_index].0);
-                                j += LANES;
-                                (ix, iy) = step(at[LANES - 1]);
-                                continue;
-                            }
-                        }
-                        w.p[x_index] = xs[ix];
-                        w.p[y_index] = ys[iy];
-                        w.g.iter_mut().for_each(|g| *g = 0.0);
-                        v[j] = eval::logpdf(self, &ds, &w.p, Some(&mut w.g), &mut w.s);
-                        gx[j] = w.g[x_index];
-                        gy[j] = w.g[y_index];
-                        j += 1;
-                        (ix, iy) = step((ix, iy));
-                    }
-                },
-            );
+        let grid = GridSpec {
+            x_index,
+            y_index,
+            xs,
+            ys,
+            rx,
+            ry,
+        };
+        // Chunks are claimed one at a time by the calling thread and by helpers from the
+        // pool, rather than handed to rayon's splitting: the seed model's whole grid takes
+        // a few hundred microseconds, comparable to waking pool threads on a busy machine,
+        // so the calling thread starts at once and a helper that wakes late finds less (or
+        // nothing) left to do instead of holding up its share.
+        let chunks = Mutex::new(
+            values
+                .chunks_mut(GRID_CHUNK)
+                .zip(grad_x.chunks_mut(GRID_CHUNK))
+                .zip(grad_y.chunks_mut(GRID_CHUNK))
+                .enumerate(),
+        );
+        let work = || {
+            let mut w = GridWorker::new(self, base, bundle);
+            loop {
+                let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((ci, ((v, gx), gy))) = next else {
+                    break;
+                };
+                w.chunk(self, &ds, &grid, ci * GRID_CHUNK, v, gx, gy);
+            }
+        };
+        let helpers = rayon::current_num_threads()
+            .min(npts.div_ceil(GRID_CHUNK))
+            .saturating_sub(1);
+        rayon::in_place_scope(|sc| {
+            for _ in 0..helpers {
+                sc.spawn(|_| work());
+            }
+            work();
+        });
         Ok(Grid2d {
             x_index,
             y_index,
@@ -187,10 +173,10 @@ impl Model {
 /// Points per bundle in [`Model::grid_2d`].
 const LANES: usize = 8;
 
-/// Points per parallel task of [`Model::grid_2d`]: a point of a small model costs tens of
-/// nanoseconds, so rayon's per-item splitting would cost more than the evaluations (the
-/// seed model's grid was slower than JAX's vmap); 256 points is still under a few hundred
-/// microseconds per task on 1Lbb and leaves 40 tasks for balancing on a 101 x 101 grid.
+/// Points per parallel task of [`Model::grid_2d`]: a point of a small model costs a few
+/// tens of nanoseconds, so per-point tasks would cost more than the evaluations (the seed
+/// model's grid was slower than JAX's vmap); 256 points (about 5 µs on the seed model,
+/// 3 ms on 1Lbb) leave 40 tasks for balancing on a 101 x 101 grid.
 const GRID_CHUNK: usize = 256;
 
 /// One worker's buffers for [`Model::grid_2d`]: parameter vector, gradient, scratch, for
@@ -208,7 +194,83 @@ struct Bundle {
     g: Vec<Points<LANES>>,
 }
 
+/// The grid being evaluated, with each axis value's kink region.
+struct GridSpec<'a> {
+    x_index: usize,
+    y_index: usize,
+    xs: &'a [f64],
+    ys: &'a [f64],
+    rx: Vec<u8>,
+    ry: Vec<u8>,
+}
+
 impl GridWorker {
+    /// Points `first..first + v.len()` of the grid (row-major) into `v`, `gx`, `gy`.
+    #[allow(clippy::too_many_arguments)]
+    fn chunk(
+        &mut self,
+        model: &Model,
+        ds: &Dataset,
+        grid: &GridSpec,
+        first: usize,
+        v: &mut [f64],
+        gx: &mut [f64],
+        gy: &mut [f64],
+    ) {
+        let GridSpec {
+            x_index,
+            y_index,
+            xs,
+            ys,
+            rx,
+            ry,
+        } = grid;
+        let (x_index, y_index, nx) = (*x_index, *y_index, xs.len());
+        // Grid indices walked incrementally: a division per point showed in profiles of
+        // the seed model's grid.
+        let (mut ix, mut iy) = (first % nx, first / nx);
+        let step = |(ix, iy): (usize, usize)| {
+            if ix + 1 == nx {
+                (0, iy + 1)
+            } else {
+                (ix + 1, iy)
+            }
+        };
+        let mut j = 0;
+        while j < v.len() {
+            if let Some(b) = self.bundle.as_mut().filter(|_| j + LANES <= v.len()) {
+                let mut at = [(ix, iy); LANES];
+                for l in 1..LANES {
+                    at[l] = step(at[l - 1]);
+                }
+                if at.iter().all(|&(i, k)| rx[i] == rx[ix] && ry[k] == ry[iy]) {
+                    let (mut px, mut py) = ([0.0; LANES], [0.0; LANES]);
+                    for (l, &(i, k)) in at.iter().enumerate() {
+                        (px[l], py[l]) = (xs[i], ys[k]);
+                    }
+                    b.p[x_index] = Points(px);
+                    b.p[y_index] = Points(py);
+                    b.g.iter_mut().for_each(|g| *g = Points::cst(0.0));
+                    let val = eval::logpdf(model, ds, &b.p, Some(&mut b.g), &mut b.s);
+                    v[j..j + LANES].copy_from_slice(&val.0);
+                    gx[j..j + LANES].copy_from_slice(&b.g[x_index].0);
+                    gy[j..j + LANES].copy_from_slice(&b.g[y_index].0);
+                    j += LANES;
+                    (ix, iy) = step(at[LANES - 1]);
+                    continue;
+                }
+            }
+            self.p[x_index] = xs[ix];
+            self.p[y_index] = ys[iy];
+            self.g.iter_mut().for_each(|g| *g = 0.0);
+            v[j] = eval::logpdf(model, ds, &self.p, Some(&mut self.g), &mut self.s);
+            gx[j] = self.g[x_index];
+            gy[j] = self.g[y_index];
+            j += 1;
+            (ix, iy) = step((ix, iy));
+        }
+    }
+
     fn new(model: &Model, base: &[f64], bundle: bool) -> Self {
         GridWorker {
             s: Scratch::new(model),
