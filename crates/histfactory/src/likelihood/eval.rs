@@ -61,7 +61,7 @@ pub struct Scratch<T> {
     adj: Vec<T>,
     add: Vec<T>,
     binprod: Vec<T>,
-    /// Per normsys entry: alpha, factor, derivative (see [`NormSysTable`]).
+    /// Per normsys entry: alpha, factor, derivative over factor (see [`NormSysTable`]).
     ///
     /// [`NormSysTable`]: crate::model::interp::NormSysTable
     nalpha: Vec<T>,
@@ -331,7 +331,9 @@ pub(crate) fn logpdf<T: Scalar>(
 /// Reverse pass over the blocks, from the main-term adjoints in `s.adj`.
 fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
     let clip = model.options.clip_sample.is_some();
-    model.normsys.derivs(pars, &s.nalpha, &mut s.nder);
+    model
+        .normsys
+        .log_derivs(pars, &s.nalpha, &s.nval, &mut s.nder);
     let mut sb = 0;
     for (bi, blk) in model.blocks.iter().enumerate() {
         let n = blk.nominal.len();
@@ -378,10 +380,10 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
         let range = blk.normsys.clone();
         let (nn, m) = (range.len(), range.len() + blk.direct.len());
         if m > 0 {
-            let (params, vals, ders) = (
+            let (params, vals, dlogs) = (
                 &model.normsys.param[range.clone()],
                 &s.nval[range.clone()],
-                &s.nder[range],
+                &s.nder[range.clone()],
             );
             if p.all_normal() {
                 // Common case: the block's product is a normal number, so no factor is
@@ -390,8 +392,8 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
                 // products below are two serial chains of dependent multiplies, which made
                 // the gradient cost 3.5 logpdfs on 1Lbb (about 50 normsys per block).
                 let gp = g_p * p;
-                for ((&i, &v), &d) in params.iter().zip(vals).zip(ders) {
-                    grad[i] += gp * d / v;
+                for (&i, &r) in params.iter().zip(dlogs) {
+                    grad[i] += gp * r;
                 }
                 for &i in &blk.direct {
                     grad[i] += gp / pars[i];
@@ -421,7 +423,11 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
             for k in 0..m {
                 let others = g_p * prefix[k] * suffix[k + 1];
                 if k < nn {
-                    grad[params[k]] += others * ders[k];
+                    // f' itself: the ratio f' / f is useless where f is zero.
+                    let d = model
+                        .normsys
+                        .deriv(range.start + k, s.nalpha[range.start + k]);
+                    grad[params[k]] += others * d;
                 } else {
                     grad[blk.direct[k - nn]] += others;
                 }

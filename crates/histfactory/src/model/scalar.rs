@@ -65,16 +65,17 @@ pub trait Scalar:
             *o = acc * a + Self::cst(1.0);
         }
     }
-    /// The derivative of [`poly6_values`](Self::poly6_values)'s polynomials.
+    /// The derivative of [`poly6_values`](Self::poly6_values)'s polynomials divided by
+    /// `v`.
     #[doc(hidden)]
     #[inline]
-    fn poly6_derivs(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
-        for (k, (o, &a)) in out.iter_mut().zip(x).enumerate() {
+    fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
+        for (k, ((o, &a), &v)) in out.iter_mut().zip(x).zip(v).enumerate() {
             let mut acc = Self::cst(c[5][k] * 6.0);
             for (i, ci) in c[..5].iter().enumerate().rev() {
                 acc = acc * a + Self::cst(ci[k] * (i as f64 + 1.0));
             }
-            *o = acc;
+            *o = acc / v;
         }
     }
 }
@@ -116,8 +117,8 @@ impl Scalar for f64 {
         crate::model::interp::poly6_values_f64(c, x, out)
     }
     #[inline]
-    fn poly6_derivs(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
-        crate::model::interp::poly6_derivs_f64(c, x, out)
+    fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
+        crate::model::interp::poly6_log_derivs_f64(c, x, v, out)
     }
 }
 
