@@ -5,7 +5,9 @@ use super::eval::{self, Dataset, Scratch};
 use super::points::{kink_region, Points};
 use crate::model::{Model, ModelError, Scalar};
 use rayon::prelude::*;
-use std::sync::Mutex;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// logpdf and gradient at one point.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,57 +109,47 @@ impl Model {
             }
         }
         let ds: Dataset = self.dataset(data)?;
-        let nx = xs.len();
-        let npts = nx * ys.len();
-        let (mut values, mut grad_x, mut grad_y) =
-            (vec![0.0; npts], vec![0.0; npts], vec![0.0; npts]);
-        // Bundles of points in one pass (see `points`), unless clipping's branches could
-        // differ between them.
-        let bundle = self.options.clip_sample.is_none() && self.options.clip_bin.is_none();
-        // Each value's kink region, once: bundling decisions per point are then lookups.
-        let (rx, ry): (Vec<u8>, Vec<u8>) = (
-            xs.iter().map(|&x| kink_region(x)).collect(),
-            ys.iter().map(|&y| kink_region(y)).collect(),
-        );
+        let npts = xs.len() * ys.len();
+        let nchunks = npts.div_ceil(GRID_CHUNK);
+        let helpers = rayon::current_num_threads().min(nchunks).saturating_sub(1);
+        // Chunks are claimed one at a time by the calling thread and by helper tasks on
+        // the pool, rather than handed to rayon's splitting: the seed model's whole grid
+        // takes a couple of hundred microseconds, comparable to waking pool threads on a
+        // busy machine. The calling thread starts at once, a helper that wakes late finds
+        // less (or nothing) left to do, and the calling thread waits only for chunks in
+        // progress, never for a helper to wake up (nor to be woken itself): the helpers
+        // own their inputs (a copy of the model; negligible next to any grid worth a
+        // helper), so they may outlive the call.
         let grid = GridSpec {
             x_index,
             y_index,
-            xs,
-            ys,
-            rx,
-            ry,
+            xs: xs.to_vec(),
+            ys: ys.to_vec(),
+            // Each value's kink region, once: bundling decisions are then lookups.
+            rx: xs.iter().map(|&x| kink_region(x)).collect(),
+            ry: ys.iter().map(|&y| kink_region(y)).collect(),
         };
-        // Chunks are claimed one at a time by the calling thread and by helpers from the
-        // pool, rather than handed to rayon's splitting: the seed model's whole grid takes
-        // a few hundred microseconds, comparable to waking pool threads on a busy machine,
-        // so the calling thread starts at once and a helper that wakes late finds less (or
-        // nothing) left to do instead of holding up its share.
-        let chunks = Mutex::new(
-            values
-                .chunks_mut(GRID_CHUNK)
-                .zip(grad_x.chunks_mut(GRID_CHUNK))
-                .zip(grad_y.chunks_mut(GRID_CHUNK))
-                .enumerate(),
-        );
-        let work = || {
-            let mut w = GridWorker::new(self, base, bundle);
-            loop {
-                let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).next();
-                let Some((ci, ((v, gx), gy))) = next else {
-                    break;
-                };
-                w.chunk(self, &ds, &grid, ci * GRID_CHUNK, v, gx, gy);
-            }
-        };
-        let helpers = rayon::current_num_threads()
-            .min(npts.div_ceil(GRID_CHUNK))
-            .saturating_sub(1);
-        rayon::in_place_scope(|sc| {
+        let out = if helpers == 0 {
+            let shared = GridShared::new(Cow::Borrowed(self), ds, base, grid);
+            shared.run();
+            shared.finish(nchunks)
+        } else {
+            let shared = Arc::new(GridShared::new(Cow::Owned(self.clone()), ds, base, grid));
             for _ in 0..helpers {
-                sc.spawn(|_| work());
+                let sh = Arc::clone(&shared);
+                rayon::spawn(move || {
+                    // A detached task's panic would abort the process (rayon's default):
+                    // hand it to the calling thread instead.
+                    let run = std::panic::AssertUnwindSafe(|| sh.run());
+                    if std::panic::catch_unwind(run).is_err() {
+                        sh.panicked.store(true, Ordering::Release);
+                    }
+                });
             }
-            work();
-        });
+            shared.run();
+            shared.finish(nchunks)
+        };
+        let [values, grad_x, grad_y] = out;
         Ok(Grid2d {
             x_index,
             y_index,
@@ -167,6 +159,88 @@ impl Model {
             grad_x,
             grad_y,
         })
+    }
+}
+
+/// Everything the workers of one [`Model::grid_2d`] share.
+struct GridShared<'m> {
+    model: Cow<'m, Model>,
+    ds: Dataset,
+    base: Vec<f64>,
+    /// Whether points may be bundled (see `points`): not where clipping's branches could
+    /// differ between them.
+    bundle: bool,
+    grid: GridSpec,
+    npts: usize,
+    /// Next chunk to claim, and chunks finished.
+    next: AtomicUsize,
+    done: AtomicUsize,
+    /// A helper panicked (its chunk will never be done).
+    panicked: AtomicBool,
+    /// Values, d/dx, d/dy.
+    out: Mutex<[Vec<f64>; 3]>,
+}
+
+impl<'m> GridShared<'m> {
+    fn new(model: Cow<'m, Model>, ds: Dataset, base: &[f64], grid: GridSpec) -> Self {
+        let npts = grid.xs.len() * grid.ys.len();
+        GridShared {
+            bundle: model.options.clip_sample.is_none() && model.options.clip_bin.is_none(),
+            model,
+            ds,
+            base: base.to_vec(),
+            grid,
+            npts,
+            next: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
+            out: Mutex::new([vec![0.0; npts], vec![0.0; npts], vec![0.0; npts]]),
+        }
+    }
+
+    /// Claims and evaluates chunks until none is left.
+    fn run(&self) {
+        let mut worker = None;
+        let mut buf = [[0.0; GRID_CHUNK]; 3];
+        loop {
+            let first = self.next.fetch_add(1, Ordering::Relaxed) * GRID_CHUNK;
+            if first >= self.npts {
+                break;
+            }
+            let len = GRID_CHUNK.min(self.npts - first);
+            let w =
+                worker.get_or_insert_with(|| GridWorker::new(&self.model, &self.base, self.bundle));
+            let [v, gx, gy] = &mut buf;
+            w.chunk(
+                &self.model,
+                &self.ds,
+                &self.grid,
+                first,
+                &mut v[..len],
+                &mut gx[..len],
+                &mut gy[..len],
+            );
+            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            for (o, b) in out.iter_mut().zip(&buf) {
+                o[first..first + len].copy_from_slice(&b[..len]);
+            }
+            drop(out);
+            self.done.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// Waits for the chunks other workers are still evaluating, then takes the results.
+    fn finish(&self, nchunks: usize) -> [Vec<f64>; 3] {
+        while self.done.load(Ordering::Acquire) < nchunks {
+            assert!(
+                !self.panicked.load(Ordering::Acquire),
+                "a grid_2d helper panicked"
+            );
+            // Yield rather than spin: on a busy machine the worker being waited for may
+            // need this core.
+            std::thread::yield_now();
+        }
+        std::mem::take(&mut *self.out.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -195,11 +269,11 @@ struct Bundle {
 }
 
 /// The grid being evaluated, with each axis value's kink region.
-struct GridSpec<'a> {
+struct GridSpec {
     x_index: usize,
     y_index: usize,
-    xs: &'a [f64],
-    ys: &'a [f64],
+    xs: Vec<f64>,
+    ys: Vec<f64>,
     rx: Vec<u8>,
     ry: Vec<u8>,
 }

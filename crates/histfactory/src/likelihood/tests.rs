@@ -228,6 +228,10 @@ fn grid_points_match_single_evaluations_across_kinks() {
                 .unwrap_or((mu + 1) % model.n_pars());
             let ax: Vec<f64> = (0..23).map(|i| -1.5 + i as f64 * 0.125).collect();
             let mus: Vec<f64> = (0..13).map(|i| i as f64 * 0.25).collect();
+            let empty = model
+                .grid_2d(&data, &base, other, mu, &[], &mus)
+                .expect("grid");
+            assert!(empty.values.is_empty() && empty.grad_x.is_empty());
             for (x, y, xs, ys) in [(other, mu, &ax, &mus), (mu, other, &mus, &ax)] {
                 let grid = model.grid_2d(&data, &base, x, y, xs, ys).expect("grid");
                 for (iy, &vy) in ys.iter().enumerate() {
