@@ -2,8 +2,12 @@
 //! buffers, so the per-point loop does not allocate (beyond the returned gradients).
 
 use super::eval::{self, Dataset, Scratch};
-use crate::model::{Model, ModelError};
+use super::points::{kink_region, Points};
+use crate::model::{Model, ModelError, Scalar};
 use rayon::prelude::*;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// logpdf and gradient at one point.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,33 +109,252 @@ impl Model {
             }
         }
         let ds: Dataset = self.dataset(data)?;
-        let nx = xs.len();
-        let results: Vec<(f64, f64, f64)> = (0..nx * ys.len())
-            .into_par_iter()
-            // Points of a small model cost tens of nanoseconds; without a minimum batch,
-            // rayon's per-item splitting costs more than the evaluations (the seed model's
-            // grid was slower than JAX's vmap). 64 points per task is invisible on large
-            // models and still leaves 160 tasks for balancing.
-            .with_min_len(64)
-            .map_init(
-                || (Scratch::new(self), base.to_vec(), vec![0.0; self.n_pars()]),
-                |(s, p, g), k| {
-                    p[x_index] = xs[k % nx];
-                    p[y_index] = ys[k / nx];
-                    g.iter_mut().for_each(|v| *v = 0.0);
-                    let v = eval::logpdf(self, &ds, p, Some(g), s);
-                    (v, g[x_index], g[y_index])
-                },
-            )
-            .collect();
+        let npts = xs.len() * ys.len();
+        let nchunks = npts.div_ceil(GRID_CHUNK);
+        let helpers = rayon::current_num_threads().min(nchunks).saturating_sub(1);
+        // Chunks are claimed one at a time by the calling thread and by helper tasks on
+        // the pool, rather than handed to rayon's splitting: the seed model's whole grid
+        // takes a couple of hundred microseconds, comparable to waking pool threads on a
+        // busy machine. The calling thread starts at once, a helper that wakes late finds
+        // less (or nothing) left to do, and the calling thread waits only for chunks in
+        // progress, never for a helper to wake up (nor to be woken itself): the helpers
+        // own their inputs (a copy of the model; negligible next to any grid worth a
+        // helper), so they may outlive the call.
+        let grid = GridSpec {
+            x_index,
+            y_index,
+            xs: xs.to_vec(),
+            ys: ys.to_vec(),
+            // Each value's kink region, once: bundling decisions are then lookups.
+            rx: xs.iter().map(|&x| kink_region(x)).collect(),
+            ry: ys.iter().map(|&y| kink_region(y)).collect(),
+        };
+        let out = if helpers == 0 {
+            let shared = GridShared::new(Cow::Borrowed(self), ds, base, grid);
+            shared.run();
+            shared.finish(nchunks)
+        } else {
+            let shared = Arc::new(GridShared::new(Cow::Owned(self.clone()), ds, base, grid));
+            for _ in 0..helpers {
+                let sh = Arc::clone(&shared);
+                rayon::spawn(move || {
+                    // A detached task's panic would abort the process (rayon's default):
+                    // hand it to the calling thread instead.
+                    let run = std::panic::AssertUnwindSafe(|| sh.run());
+                    if std::panic::catch_unwind(run).is_err() {
+                        sh.panicked.store(true, Ordering::Release);
+                    }
+                });
+            }
+            shared.run();
+            shared.finish(nchunks)
+        };
+        let [values, grad_x, grad_y] = out;
         Ok(Grid2d {
             x_index,
             y_index,
             xs: xs.to_vec(),
             ys: ys.to_vec(),
-            values: results.iter().map(|r| r.0).collect(),
-            grad_x: results.iter().map(|r| r.1).collect(),
-            grad_y: results.iter().map(|r| r.2).collect(),
+            values,
+            grad_x,
+            grad_y,
         })
+    }
+}
+
+/// Everything the workers of one [`Model::grid_2d`] share.
+struct GridShared<'m> {
+    model: Cow<'m, Model>,
+    ds: Dataset,
+    base: Vec<f64>,
+    /// Whether points may be bundled (see `points`): not where clipping's branches could
+    /// differ between them.
+    bundle: bool,
+    grid: GridSpec,
+    npts: usize,
+    /// Next chunk to claim, and chunks finished.
+    next: AtomicUsize,
+    done: AtomicUsize,
+    /// A helper panicked (its chunk will never be done).
+    panicked: AtomicBool,
+    /// Values, d/dx, d/dy.
+    out: Mutex<[Vec<f64>; 3]>,
+}
+
+impl<'m> GridShared<'m> {
+    fn new(model: Cow<'m, Model>, ds: Dataset, base: &[f64], grid: GridSpec) -> Self {
+        let npts = grid.xs.len() * grid.ys.len();
+        GridShared {
+            bundle: model.options.clip_sample.is_none() && model.options.clip_bin.is_none(),
+            model,
+            ds,
+            base: base.to_vec(),
+            grid,
+            npts,
+            next: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
+            out: Mutex::new([vec![0.0; npts], vec![0.0; npts], vec![0.0; npts]]),
+        }
+    }
+
+    /// Claims and evaluates chunks until none is left.
+    fn run(&self) {
+        let mut worker = None;
+        let mut buf = [[0.0; GRID_CHUNK]; 3];
+        loop {
+            let first = self.next.fetch_add(1, Ordering::Relaxed) * GRID_CHUNK;
+            if first >= self.npts {
+                break;
+            }
+            let len = GRID_CHUNK.min(self.npts - first);
+            let w =
+                worker.get_or_insert_with(|| GridWorker::new(&self.model, &self.base, self.bundle));
+            let [v, gx, gy] = &mut buf;
+            w.chunk(
+                &self.model,
+                &self.ds,
+                &self.grid,
+                first,
+                &mut v[..len],
+                &mut gx[..len],
+                &mut gy[..len],
+            );
+            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            for (o, b) in out.iter_mut().zip(&buf) {
+                o[first..first + len].copy_from_slice(&b[..len]);
+            }
+            drop(out);
+            self.done.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// Waits for the chunks other workers are still evaluating, then takes the results.
+    fn finish(&self, nchunks: usize) -> [Vec<f64>; 3] {
+        while self.done.load(Ordering::Acquire) < nchunks {
+            assert!(
+                !self.panicked.load(Ordering::Acquire),
+                "a grid_2d helper panicked"
+            );
+            // Yield rather than spin: on a busy machine the worker being waited for may
+            // need this core.
+            std::thread::yield_now();
+        }
+        std::mem::take(&mut *self.out.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Points per bundle in [`Model::grid_2d`].
+const LANES: usize = 8;
+
+/// Points per parallel task of [`Model::grid_2d`]: a point of a small model costs a few
+/// tens of nanoseconds, so per-point tasks would cost more than the evaluations (the seed
+/// model's grid was slower than JAX's vmap); 256 points (about 5 µs on the seed model,
+/// 3 ms on 1Lbb) leave 40 tasks for balancing on a 101 x 101 grid.
+const GRID_CHUNK: usize = 256;
+
+/// One worker's buffers for [`Model::grid_2d`]: parameter vector, gradient, scratch, for
+/// single points and for bundles.
+struct GridWorker {
+    s: Scratch<f64>,
+    p: Vec<f64>,
+    g: Vec<f64>,
+    bundle: Option<Bundle>,
+}
+
+struct Bundle {
+    s: Scratch<Points<LANES>>,
+    p: Vec<Points<LANES>>,
+    g: Vec<Points<LANES>>,
+}
+
+/// The grid being evaluated, with each axis value's kink region.
+struct GridSpec {
+    x_index: usize,
+    y_index: usize,
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    rx: Vec<u8>,
+    ry: Vec<u8>,
+}
+
+impl GridWorker {
+    /// Points `first..first + v.len()` of the grid (row-major) into `v`, `gx`, `gy`.
+    #[allow(clippy::too_many_arguments)]
+    fn chunk(
+        &mut self,
+        model: &Model,
+        ds: &Dataset,
+        grid: &GridSpec,
+        first: usize,
+        v: &mut [f64],
+        gx: &mut [f64],
+        gy: &mut [f64],
+    ) {
+        let GridSpec {
+            x_index,
+            y_index,
+            xs,
+            ys,
+            rx,
+            ry,
+        } = grid;
+        let (x_index, y_index, nx) = (*x_index, *y_index, xs.len());
+        // Grid indices walked incrementally: a division per point showed in profiles of
+        // the seed model's grid.
+        let (mut ix, mut iy) = (first % nx, first / nx);
+        let step = |(ix, iy): (usize, usize)| {
+            if ix + 1 == nx {
+                (0, iy + 1)
+            } else {
+                (ix + 1, iy)
+            }
+        };
+        let mut j = 0;
+        while j < v.len() {
+            if let Some(b) = self.bundle.as_mut().filter(|_| j + LANES <= v.len()) {
+                let mut at = [(ix, iy); LANES];
+                for l in 1..LANES {
+                    at[l] = step(at[l - 1]);
+                }
+                if at.iter().all(|&(i, k)| rx[i] == rx[ix] && ry[k] == ry[iy]) {
+                    let (mut px, mut py) = ([0.0; LANES], [0.0; LANES]);
+                    for (l, &(i, k)) in at.iter().enumerate() {
+                        (px[l], py[l]) = (xs[i], ys[k]);
+                    }
+                    b.p[x_index] = Points(px);
+                    b.p[y_index] = Points(py);
+                    b.g.iter_mut().for_each(|g| *g = Points::cst(0.0));
+                    let val = eval::logpdf(model, ds, &b.p, Some(&mut b.g), &mut b.s);
+                    v[j..j + LANES].copy_from_slice(&val.0);
+                    gx[j..j + LANES].copy_from_slice(&b.g[x_index].0);
+                    gy[j..j + LANES].copy_from_slice(&b.g[y_index].0);
+                    j += LANES;
+                    (ix, iy) = step(at[LANES - 1]);
+                    continue;
+                }
+            }
+            self.p[x_index] = xs[ix];
+            self.p[y_index] = ys[iy];
+            self.g.iter_mut().for_each(|g| *g = 0.0);
+            v[j] = eval::logpdf(model, ds, &self.p, Some(&mut self.g), &mut self.s);
+            gx[j] = self.g[x_index];
+            gy[j] = self.g[y_index];
+            j += 1;
+            (ix, iy) = step((ix, iy));
+        }
+    }
+
+    fn new(model: &Model, base: &[f64], bundle: bool) -> Self {
+        GridWorker {
+            s: Scratch::new(model),
+            p: base.to_vec(),
+            g: vec![0.0; base.len()],
+            bundle: bundle.then(|| Bundle {
+                s: Scratch::new(model),
+                p: base.iter().map(|&x| Points::cst(x)).collect(),
+                g: vec![Points::cst(0.0); base.len()],
+            }),
+        }
     }
 }

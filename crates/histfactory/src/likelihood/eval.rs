@@ -61,7 +61,12 @@ pub struct Scratch<T> {
     adj: Vec<T>,
     add: Vec<T>,
     binprod: Vec<T>,
-    scal: Vec<(T, T)>,
+    /// Per normsys entry: alpha, factor, derivative over factor (see [`NormSysTable`]).
+    ///
+    /// [`NormSysTable`]: crate::model::interp::NormSysTable
+    nalpha: Vec<T>,
+    nval: Vec<T>,
+    nder: Vec<T>,
     blockp: Vec<T>,
     adj_a: Vec<T>,
     adj_f: Vec<T>,
@@ -76,11 +81,11 @@ impl<T: Scalar> Scratch<T> {
     /// Buffers sized for `model`.
     pub fn new(model: &Model) -> Self {
         let nsb: usize = model.blocks.iter().map(|b| b.nominal.len()).sum();
-        let nscal: usize = model.blocks.iter().map(|b| b.scalars.len()).sum();
+        let nnorm = model.normsys.len();
         let maxscal = model
             .blocks
             .iter()
-            .map(|b| b.scalars.len())
+            .map(|b| b.normsys.len() + b.direct.len())
             .max()
             .unwrap_or(0);
         let z = T::cst(0.0);
@@ -89,7 +94,9 @@ impl<T: Scalar> Scratch<T> {
             adj: vec![z; model.n_main],
             add: vec![z; nsb],
             binprod: vec![z; nsb],
-            scal: vec![(z, z); nscal],
+            nalpha: vec![z; nnorm],
+            nval: vec![z; nnorm],
+            nder: vec![z; nnorm],
             blockp: vec![z; model.blocks.len()],
             adj_a: vec![z; nsb],
             adj_f: vec![z; nsb],
@@ -128,35 +135,36 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     for &i in &model.histo_params {
         s.hcoef[i] = histo_coeffs(code, pars[i]);
     }
-    // Hot: every normsys factor of every block (4,000 in 1Lbb) in one flat loop over a
-    // contiguous table, before the per-block pass, so the block loop below only reads
-    // them; keeps the polynomial evaluation free of per-block indirection.
-    for t in &model.normsys_table {
-        s.scal[t.slot] = t.interp.eval_fast(pars[t.param]);
-    }
-    for &(slot, i) in &model.direct_table {
-        s.scal[slot] = (pars[i], T::cst(1.0));
-    }
-    let (mut sb, mut sc) = (0, 0);
+    // Hot: every normsys factor of every block (4,174 in 1Lbb) in one vectorised pass over
+    // a contiguous table, before the per-block pass, so the block loop below only reads
+    // them; derivatives are left to `backward`, which only the gradient needs.
+    model.normsys.values(pars, &mut s.nalpha, &mut s.nval);
+    let mut sb = 0;
     for (bi, blk) in model.blocks.iter().enumerate() {
         let n = blk.nominal.len();
         // The block's scalar product (about 50 normsys factors per 1Lbb block) with four
         // independent partial products: a single running product is a chain of dependent
         // multiplies, latency-bound at ~4 cycles each, which profiling showed as the
         // largest single cost of the forward pass.
-        let m = blk.scalars.len();
-        let scal = &s.scal[sc..sc + m];
-        let mut acc = [T::cst(1.0); 4];
-        let mut quads = scal.chunks_exact(4);
-        for q in quads.by_ref() {
-            for l in 0..4 {
-                acc[l] *= q[l].0;
+        let mut direct = T::cst(1.0);
+        for &i in &blk.direct {
+            direct *= pars[i];
+        }
+        let p = if blk.normsys.is_empty() {
+            direct
+        } else {
+            let mut acc = [T::cst(1.0); 4];
+            let mut quads = s.nval[blk.normsys.clone()].chunks_exact(4);
+            for q in quads.by_ref() {
+                for l in 0..4 {
+                    acc[l] *= q[l];
+                }
             }
-        }
-        for (l, v) in quads.remainder().iter().enumerate() {
-            acc[l] *= v.0;
-        }
-        let p = (acc[0] * acc[1]) * (acc[2] * acc[3]);
+            for (l, &v) in quads.remainder().iter().enumerate() {
+                acc[l] *= v;
+            }
+            (acc[0] * acc[1]) * (acc[2] * acc[3]) * direct
+        };
         s.blockp[bi] = p;
 
         let a = &mut s.add[sb..sb + n];
@@ -220,7 +228,6 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
             out[j] += nu;
         }
         sb += n;
-        sc += blk.scalars.len();
     }
     if let Some(c) = model.options.clip_bin {
         for (r, flag) in s.rates.iter_mut().zip(s.bin_clipped.iter_mut()) {
@@ -324,7 +331,10 @@ pub(crate) fn logpdf<T: Scalar>(
 /// Reverse pass over the blocks, from the main-term adjoints in `s.adj`.
 fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
     let clip = model.options.clip_sample.is_some();
-    let (mut sb, mut sc) = (0, 0);
+    model
+        .normsys
+        .log_derivs(pars, &s.nalpha, &s.nval, &mut s.nder);
+    let mut sb = 0;
     for (bi, blk) in model.blocks.iter().enumerate() {
         let n = blk.nominal.len();
         let p = s.blockp[bi];
@@ -367,40 +377,62 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
                 grad[start + j] += others;
             }
         }
-        let m = blk.scalars.len();
+        let range = blk.normsys.clone();
+        let (nn, m) = (range.len(), range.len() + blk.direct.len());
         if m > 0 {
-            // The product of all other factors of factor k is prefix[k] * suffix[k+1]. Both
-            // running products are chains of dependent multiplies (about 50 per 1Lbb
-            // block), latency-bound; they are built in one loop so that the two chains
-            // overlap, and the gradient loop after them has no dependency chain at all.
-            // The products are the same, in the same order, as building them one by one.
-            let scal = &s.scal[sc..sc + m];
-            if p.re().is_normal() {
+            let (params, vals, dlogs) = (
+                &model.normsys.param[range.clone()],
+                &s.nval[range.clone()],
+                &s.nder[range.clone()],
+            );
+            if p.all_normal() {
                 // Common case: the block's product is a normal number, so no factor is
                 // zero, infinite or NaN, and "all other factors" is P / f_k to within two
                 // rounding errors. Independent divisions pipeline; the prefix/suffix
                 // products below are two serial chains of dependent multiplies, which made
                 // the gradient cost 3.5 logpdfs on 1Lbb (about 50 normsys per block).
                 let gp = g_p * p;
-                for (&i, f) in blk.scalars.iter().zip(scal) {
-                    grad[i] += gp * f.1 / f.0;
+                for (&i, &r) in params.iter().zip(dlogs) {
+                    grad[i] += gp * r;
+                }
+                for &i in &blk.direct {
+                    grad[i] += gp / pars[i];
                 }
                 sb += n;
-                sc += m;
                 continue;
             }
+            // The product of all other factors of factor k is prefix[k] * suffix[k+1]. Both
+            // running products are chains of dependent multiplies; they are built in one
+            // loop so that the two chains overlap, and the gradient loop after them has no
+            // dependency chain at all. Factors are the block's normsys, then its direct
+            // factors (derivative 1).
+            let factor = |k: usize| {
+                if k < nn {
+                    vals[k]
+                } else {
+                    pars[blk.direct[k - nn]]
+                }
+            };
             let (prefix, suffix) = (&mut s.prefix[..=m], &mut s.suffix[..=m]);
             prefix[0] = T::cst(1.0);
             suffix[m] = T::cst(1.0);
             for k in 0..m {
-                prefix[k + 1] = prefix[k] * scal[k].0;
-                suffix[m - 1 - k] = suffix[m - k] * scal[m - 1 - k].0;
+                prefix[k + 1] = prefix[k] * factor(k);
+                suffix[m - 1 - k] = suffix[m - k] * factor(m - 1 - k);
             }
-            for (k, &i) in blk.scalars.iter().enumerate() {
-                grad[i] += g_p * prefix[k] * suffix[k + 1] * scal[k].1;
+            for k in 0..m {
+                let others = g_p * prefix[k] * suffix[k + 1];
+                if k < nn {
+                    // f' itself: the ratio f' / f is useless where f is zero.
+                    let d = model
+                        .normsys
+                        .deriv(range.start + k, s.nalpha[range.start + k]);
+                    grad[params[k]] += others * d;
+                } else {
+                    grad[blk.direct[k - nn]] += others;
+                }
             }
         }
         sb += n;
-        sc += m;
     }
 }

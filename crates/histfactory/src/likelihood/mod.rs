@@ -21,6 +21,7 @@ pub(crate) mod eval;
 mod jacobian;
 mod lanes;
 mod objective;
+mod points;
 
 pub use batch::{Grid2d, GridPoint};
 pub use eval::{Dataset, Scratch};

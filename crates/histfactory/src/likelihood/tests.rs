@@ -245,3 +245,56 @@ fn small_model_hessians_match_finite_differences() {
         }
     }
 }
+
+/// The grid evaluates bundles of points together (`points`): every point must equal its
+/// own evaluation, including bundles next to interpolation kinks and mu = 0 (zero block
+/// products take the gradient's other path), for every interpolation code.
+#[test]
+fn grid_points_match_single_evaluations_across_kinks() {
+    for seed in [3u64, 17, 99] {
+        for (nc, hc) in codes() {
+            let model = model_for(seed, nc, hc);
+            let data = model.observed_data().expect("data");
+            let base = model.suggested_init();
+            let mu = model.poi_index().expect("poi");
+            // An alpha if the model has one, else any other parameter.
+            let other = (0..model.n_pars())
+                .find(|&i| model.suggested_bounds()[i][0] < 0.0)
+                .unwrap_or((mu + 1) % model.n_pars());
+            let ax: Vec<f64> = (0..23).map(|i| -1.5 + i as f64 * 0.125).collect();
+            let mus: Vec<f64> = (0..13).map(|i| i as f64 * 0.25).collect();
+            let empty = model
+                .grid_2d(&data, &base, other, mu, &[], &mus)
+                .expect("grid");
+            assert!(empty.values.is_empty() && empty.grad_x.is_empty());
+            for (x, y, xs, ys) in [(other, mu, &ax, &mus), (mu, other, &mus, &ax)] {
+                let grid = model.grid_2d(&data, &base, x, y, xs, ys).expect("grid");
+                for (iy, &vy) in ys.iter().enumerate() {
+                    for (ix, &vx) in xs.iter().enumerate() {
+                        let mut p = base.clone();
+                        p[x] = vx;
+                        p[y] = vy;
+                        let (v, g) = model.logpdf_and_grad(&p, &data).expect("point");
+                        let k = iy * xs.len() + ix;
+                        let close = |a: f64, b: f64| {
+                            a == b
+                                || (a.is_nan() && b.is_nan())
+                                || (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+                        };
+                        assert!(
+                            close(grid.values[k], v)
+                                && close(grid.grad_x[k], g[x])
+                                && close(grid.grad_y[k], g[y]),
+                            "{nc:?}/{hc:?} seed {seed} at {p:?}: {} {} {} vs {v} {} {}",
+                            grid.values[k],
+                            grid.grad_x[k],
+                            grid.grad_y[k],
+                            g[x],
+                            g[y]
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,10 +1,9 @@
 //! Compiling a workspace into a [`Model`]: pyhf's parameter bookkeeping, then flat arrays.
 
-use super::interp::NormSysInterp;
+use super::interp::{NormSysInterp, NormSysTable};
 use super::params::{Constraint, ParameterSet};
 use super::{
-    Block, ChannelInfo, ConstraintTerm, GaussTerm, Model, ModelError, ModelOptions, NormSysSlot,
-    PoissonTerm,
+    Block, ChannelInfo, ConstraintTerm, GaussTerm, Model, ModelError, ModelOptions, PoissonTerm,
 };
 use crate::spec::{Channel, ModifierData, ModifierKind, ParameterConfig, Workspace};
 use std::collections::HashMap;
@@ -466,11 +465,9 @@ pub(crate) fn compile(
     let mut channel_infos = Vec::new();
     let mut blocks: Vec<Block> = Vec::new();
     let mut n_main = 0;
-    // Scalar factors of every block live in one flat slot buffer at evaluation time; the
-    // tables below say which slot each normsys / direct factor fills.
-    let mut slot_base = 0;
-    let mut normsys_table = Vec::new();
-    let mut direct_table = Vec::new();
+    // Normsys factors of every block, block by block, in one flat table (see
+    // [`NormSysTable`]); each block owns a contiguous range of it.
+    let mut normsys = NormSysTable::default();
     for (ci, c) in sorted.iter().enumerate() {
         let nbins = c.samples[0].data.len();
         channel_infos.push(ChannelInfo {
@@ -486,7 +483,8 @@ pub(crate) fn compile(
                 sample: s.name.clone(),
                 offset: n_main,
                 nominal: s.data.clone(),
-                scalars: Vec::new(),
+                normsys: normsys.len()..normsys.len(),
+                direct: Vec::new(),
                 histo_params: Vec::new(),
                 histo_up: Vec::new(),
                 histo_dn: Vec::new(),
@@ -495,17 +493,9 @@ pub(crate) fn compile(
             for m in &s.modifiers {
                 let p = index_of[m.name.as_str()];
                 match &m.data {
-                    ModifierData::NormFactor | ModifierData::Lumi => {
-                        direct_table.push((slot_base + block.scalars.len(), p));
-                        block.scalars.push(p);
-                    }
+                    ModifierData::NormFactor | ModifierData::Lumi => block.direct.push(p),
                     ModifierData::NormSys { hi, lo } => {
-                        normsys_table.push(NormSysSlot {
-                            slot: slot_base + block.scalars.len(),
-                            param: p,
-                            interp: NormSysInterp::new(options.normsys_code, *hi, *lo),
-                        });
-                        block.scalars.push(p);
+                        normsys.push(p, NormSysInterp::new(options.normsys_code, *hi, *lo));
                     }
                     ModifierData::HistoSys { hi_data, lo_data } => {
                         let up: Vec<f64> =
@@ -525,7 +515,7 @@ pub(crate) fn compile(
                     | ModifierData::StatError(_) => block.binwise.push(p),
                 }
             }
-            slot_base += block.scalars.len();
+            block.normsys.end = normsys.len();
             blocks.push(block);
         }
         n_main += nbins;
@@ -566,15 +556,14 @@ pub(crate) fn compile(
         .collect();
     histo_params.sort_unstable();
     histo_params.dedup();
-    let mut normsys_params: Vec<usize> = normsys_table.iter().map(|t| t.param).collect();
+    let mut normsys_params: Vec<usize> = normsys.param.clone();
     normsys_params.sort_unstable();
     normsys_params.dedup();
 
     Ok(Model {
         histo_params,
         normsys_params,
-        normsys_table,
-        direct_table,
+        normsys,
         channels: channel_infos,
         samples,
         param_sets: sets,

@@ -28,7 +28,7 @@ pub use params::{Constraint, ParameterSet};
 pub use scalar::Scalar;
 
 use crate::spec::ModifierKind;
-use interp::NormSysInterp;
+use interp::NormSysTable;
 
 /// Errors of the model layer: a workspace that cannot become a model, or inputs of the
 /// wrong shape for evaluation.
@@ -91,15 +91,6 @@ pub struct ModelOptions {
     pub clip_bin: Option<f64>,
 }
 
-/// One normsys factor in the flat table evaluated before the per-block pass: it writes
-/// its value and derivative into slot `slot` of the per-block scalar-factor buffer.
-#[derive(Clone, Debug)]
-pub(crate) struct NormSysSlot {
-    pub slot: usize,
-    pub param: usize,
-    pub interp: NormSysInterp,
-}
-
 /// One sample in one channel: its nominal yields and everything acting on them.
 #[derive(Clone, Debug)]
 pub(crate) struct Block {
@@ -109,10 +100,11 @@ pub(crate) struct Block {
     /// First main bin and number of bins.
     pub offset: usize,
     pub nominal: Vec<f64>,
-    /// Parameter of each scalar factor (normfactor, lumi, normsys), in slot order; their
-    /// values are computed by the flat tables [`Model::normsys_table`] and
-    /// [`Model::direct_table`], not per block.
-    pub scalars: Vec<usize>,
+    /// The block's normsys factors: this range of [`Model::normsys`], evaluated for all
+    /// blocks at once before the per-block pass.
+    pub normsys: std::ops::Range<usize>,
+    /// Parameters of the block's normfactor and lumi factors (the factor is the parameter).
+    pub direct: Vec<usize>,
     /// Histosys terms with a non-zero delta: parameter of term `t` is `histo_params[t]`,
     /// its per-bin `up = hi - nom` and `dn = nom - lo` are `histo_up[t*n..(t+1)*n]` and
     /// `histo_dn[..]` (`n` bins). One flat array per block instead of two small vectors
@@ -161,10 +153,8 @@ pub struct Model {
     /// coefficients are computed once per evaluation, not once per sample.
     pub(crate) histo_params: Vec<usize>,
     pub(crate) normsys_params: Vec<usize>,
-    /// Every normsys factor of every block, in block order (see [`NormSysSlot`]).
-    pub(crate) normsys_table: Vec<NormSysSlot>,
-    /// `(slot, param)` of every normfactor and lumi factor: the slot holds `pars[param]`.
-    pub(crate) direct_table: Vec<(usize, usize)>,
+    /// Every normsys factor of every block, block by block.
+    pub(crate) normsys: NormSysTable,
     /// Constraint terms in auxdata order: Gaussian and Poisson interleaved as pyhf orders
     /// auxdata (par_order restricted to constrained sets).
     pub(crate) constraints: Vec<ConstraintTerm>,
@@ -193,7 +183,7 @@ impl Model {
             .map(|b| {
                 size_of::<Block>()
                     + b.nominal.len() * size_of::<f64>()
-                    + b.scalars.len() * size_of::<usize>()
+                    + b.direct.len() * size_of::<usize>()
                     + b.binwise.len() * size_of::<usize>()
                     + b.histo_params.len() * size_of::<usize>()
                     + (b.histo_up.len() + b.histo_dn.len()) * size_of::<f64>()
@@ -201,8 +191,7 @@ impl Model {
             .sum();
         blocks
             + (self.histo_params.len() + self.normsys_params.len()) * size_of::<usize>()
-            + self.normsys_table.len() * size_of::<NormSysSlot>()
-            + self.direct_table.len() * size_of::<(usize, usize)>()
+            + self.normsys.bytes()
             + self.constraints.len() * size_of::<ConstraintTerm>()
             + self.auxdata.len() * size_of::<f64>()
     }

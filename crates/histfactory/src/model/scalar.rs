@@ -44,6 +44,40 @@ pub trait Scalar:
         }
         (a, b)
     }
+    /// Whether the value is a normal float (not zero, subnormal, infinite or NaN); for a
+    /// bundle of points, in every point.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn all_normal(self) -> bool {
+        self.re().is_normal()
+    }
+    /// code4's normsys polynomial `1 + x (c0 + x (c1 + ... + x c5))` for every entry `k`
+    /// (coefficients `c[i][k]`, `x[k]`), into `out`; the loop of [`NormSysTable`]
+    /// (crate::model::interp), overridden for `f64` by a vectorised one.
+    #[doc(hidden)]
+    #[inline]
+    fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
+        for (k, (o, &a)) in out.iter_mut().zip(x).enumerate() {
+            let mut acc = Self::cst(c[5][k]);
+            for ci in c[..5].iter().rev() {
+                acc = acc * a + Self::cst(ci[k]);
+            }
+            *o = acc * a + Self::cst(1.0);
+        }
+    }
+    /// The derivative of [`poly6_values`](Self::poly6_values)'s polynomials divided by
+    /// `v`.
+    #[doc(hidden)]
+    #[inline]
+    fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
+        for (k, ((o, &a), &v)) in out.iter_mut().zip(x).zip(v).enumerate() {
+            let mut acc = Self::cst(c[5][k] * 6.0);
+            for (i, ci) in c[..5].iter().enumerate().rev() {
+                acc = acc * a + Self::cst(ci[k] * (i as f64 + 1.0));
+            }
+            *o = acc / v;
+        }
+    }
 }
 
 impl Scalar for f64 {
@@ -77,6 +111,14 @@ impl Scalar for f64 {
             acc = [acc[0] * self + ci[0], acc[1] * self + ci[1]];
         }
         (acc[0], acc[1])
+    }
+    #[inline]
+    fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
+        crate::model::interp::poly6_values_f64(c, x, out)
+    }
+    #[inline]
+    fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
+        crate::model::interp::poly6_log_derivs_f64(c, x, v, out)
     }
 }
 
