@@ -387,10 +387,11 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
             );
             if p.all_normal() {
                 // Common case: the block's product is a normal number, so no factor is
-                // zero, infinite or NaN, and "all other factors" is P / f_k to within two
-                // rounding errors. Independent divisions pipeline; the prefix/suffix
-                // products below are two serial chains of dependent multiplies, which made
-                // the gradient cost 3.5 logpdfs on 1Lbb (about 50 normsys per block).
+                // zero, infinite or NaN, and "all other factors" times f'_k is P f'_k / f_k
+                // to within a few rounding errors, with f'_k / f_k from the vectorised
+                // normsys pass (`nder`). The prefix/suffix products below are two serial
+                // chains of dependent multiplies, which made the gradient cost 3.5
+                // logpdfs on 1Lbb (about 50 normsys per block).
                 let gp = g_p * p;
                 for (&i, &r) in params.iter().zip(dlogs) {
                     grad[i] += gp * r;

@@ -184,10 +184,10 @@ pub(crate) struct NormSysTable {
     /// code4's coefficients a1..a6 of `1 + sum a_i alpha^i`: `coef[i][k]` is entry `k`'s
     /// a_(i+1).
     coef: [Vec<f64>; 6],
-    /// Every entry's full interpolation, for the entries the polynomial does not cover.
-    interp: Vec<NormSysInterp>,
-    /// Whether some entry uses code1 (no polynomial at all).
-    any_code1: bool,
+    /// Every entry's `[ln(hi), ln(lo)]`, for the exponential branches.
+    ln: Vec<[f64; 2]>,
+    /// The model's normsys code (one for all entries).
+    code: NormSysCode,
     /// The distinct parameters, to tell cheaply whether any alpha is outside (-1, 1).
     params: Vec<usize>,
 }
@@ -204,8 +204,9 @@ impl NormSysTable {
         for (c, pd) in self.coef.iter_mut().zip(&interp.pd) {
             c.push(pd[0]);
         }
-        self.any_code1 |= interp.code == NormSysCode::Code1;
-        self.interp.push(interp);
+        debug_assert!(self.param.len() == 1 || self.code == interp.code);
+        self.code = interp.code;
+        self.ln.push([interp.ln_hi, interp.ln_lo]);
         if let Err(i) = self.params.binary_search(&param) {
             self.params.insert(i, param);
         }
@@ -214,13 +215,13 @@ impl NormSysTable {
     /// Bytes held by the table.
     pub(crate) fn bytes(&self) -> usize {
         use std::mem::size_of;
-        self.len() * (size_of::<usize>() + 6 * size_of::<f64>() + size_of::<NormSysInterp>())
+        self.len() * (size_of::<usize>() + 8 * size_of::<f64>())
             + self.params.len() * size_of::<usize>()
     }
 
     /// Whether some entry must leave the polynomial (code1, or |alpha| >= 1 for code4).
     fn needs_fixup<T: Scalar>(&self, pars: &[T]) -> bool {
-        self.any_code1
+        self.code == NormSysCode::Code1
             || self.params.iter().any(|&p| {
                 let a = pars[p].re();
                 !(a > -1.0 && a < 1.0)
@@ -232,7 +233,7 @@ impl NormSysTable {
     fn fixups<'a, T: Scalar>(&'a self, alpha: &'a [T]) -> impl Iterator<Item = usize> + 'a {
         (0..self.len()).filter(move |&k| {
             let a = alpha[k].re();
-            self.interp[k].code == NormSysCode::Code1 || a >= 1.0 || a <= -1.0
+            self.code == NormSysCode::Code1 || a >= 1.0 || a <= -1.0
         })
     }
 
@@ -245,7 +246,7 @@ impl NormSysTable {
         T::poly6_values(&self.coef, alpha, value);
         if self.needs_fixup(pars) {
             for k in self.fixups(alpha) {
-                value[k] = self.interp[k].eval(alpha[k]).0;
+                value[k] = self.interp(k).eval(alpha[k]).0;
             }
         }
     }
@@ -266,14 +267,27 @@ impl NormSysTable {
         T::poly6_log_derivs(&self.coef, alpha, value, out);
         if self.needs_fixup(pars) {
             for k in self.fixups(alpha) {
-                out[k] = self.interp[k].eval(alpha[k]).1 / value[k];
+                out[k] = self.interp(k).eval(alpha[k]).1 / value[k];
             }
+        }
+    }
+
+    /// Entry `k`'s interpolation, rebuilt from the table (the coefficient products are
+    /// those of [`NormSysInterp::new`], so it computes the same numbers as the original):
+    /// only the rare entries outside the polynomial need it, and keeping a copy of every
+    /// entry would more than double the table.
+    fn interp(&self, k: usize) -> NormSysInterp {
+        NormSysInterp {
+            code: self.code,
+            ln_hi: self.ln[k][0],
+            ln_lo: self.ln[k][1],
+            pd: std::array::from_fn(|i| [self.coef[i][k], self.coef[i][k] * (i as f64 + 1.0)]),
         }
     }
 
     /// Entry `k`'s derivative at `alpha`, the same number the polynomial loops form.
     pub(crate) fn deriv<T: Scalar>(&self, k: usize, alpha: T) -> T {
-        self.interp[k].eval(alpha).1
+        self.interp(k).eval(alpha).1
     }
 }
 

@@ -57,12 +57,22 @@ pub trait Scalar:
     #[doc(hidden)]
     #[inline]
     fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
-        for (k, (o, &a)) in out.iter_mut().zip(x).enumerate() {
-            let mut acc = Self::cst(c[5][k]);
-            for ci in c[..5].iter().rev() {
-                acc = acc * a + Self::cst(ci[k]);
-            }
-            *o = acc * a + Self::cst(1.0);
+        let n = out.len();
+        let (x, c0, c1, c2, c3, c4, c5) = (
+            &x[..n],
+            &c[0][..n],
+            &c[1][..n],
+            &c[2][..n],
+            &c[3][..n],
+            &c[4][..n],
+            &c[5][..n],
+        );
+        for k in 0..n {
+            let a = x[k];
+            let acc = Self::cst(c5[k]) * a + Self::cst(c4[k]);
+            let acc = (acc * a + Self::cst(c3[k])) * a + Self::cst(c2[k]);
+            let acc = (acc * a + Self::cst(c1[k])) * a + Self::cst(c0[k]);
+            out[k] = acc * a + Self::cst(1.0);
         }
     }
     /// The derivative of [`poly6_values`](Self::poly6_values)'s polynomials divided by
@@ -70,12 +80,23 @@ pub trait Scalar:
     #[doc(hidden)]
     #[inline]
     fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
-        for (k, ((o, &a), &v)) in out.iter_mut().zip(x).zip(v).enumerate() {
-            let mut acc = Self::cst(c[5][k] * 6.0);
-            for (i, ci) in c[..5].iter().enumerate().rev() {
-                acc = acc * a + Self::cst(ci[k] * (i as f64 + 1.0));
-            }
-            *o = acc / v;
+        let n = out.len();
+        let (x, v, c0, c1, c2, c3, c4, c5) = (
+            &x[..n],
+            &v[..n],
+            &c[0][..n],
+            &c[1][..n],
+            &c[2][..n],
+            &c[3][..n],
+            &c[4][..n],
+            &c[5][..n],
+        );
+        for k in 0..n {
+            let a = x[k];
+            let acc = Self::cst(c5[k] * 6.0) * a + Self::cst(c4[k] * 5.0);
+            let acc = (acc * a + Self::cst(c3[k] * 4.0)) * a + Self::cst(c2[k] * 3.0);
+            let acc = (acc * a + Self::cst(c1[k] * 2.0)) * a + Self::cst(c0[k]);
+            out[k] = acc / v[k];
         }
     }
 }
