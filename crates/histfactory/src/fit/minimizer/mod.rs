@@ -317,8 +317,13 @@ pub fn minimize_until<O: Objective + ?Sized>(
     red.gather(lo, &mut lor);
     red.gather(hi, &mut hir);
     let free_idx = red.free_indices().to_vec();
-    let (mut stop_x, mut stop_g) = (x0.to_vec(), vec![0.0; n]);
+    // Filled on the first accepted step: a run that starts at its minimum never needs them.
+    let (mut stop_x, mut stop_g) = (Vec::new(), Vec::new());
     let mut full_stop = |xr: &[f64], f: f64, gr: &[f64]| {
+        if stop_x.is_empty() {
+            stop_x = x0.to_vec();
+            stop_g = vec![0.0; n];
+        }
         for (k, &i) in free_idx.iter().enumerate() {
             stop_x[i] = xr[k];
             stop_g[i] = gr[k];
