@@ -9,6 +9,7 @@
 //! restart is stopped and reported as having joined the first minimum.
 
 use super::minimizer::MinimizeOutcome;
+use std::borrow::Cow;
 
 /// Largest predicted rise above the minimum (in twice_nll units: 2 is a bit over one
 /// standard deviation in one parameter) at which the quadratic model is trusted.
@@ -21,17 +22,17 @@ const LANDING_RTOL: f64 = 0.1;
 
 /// The quadratic model of a converged minimum.
 ///
-/// `H_b` is read from the minimum's own `n * n` Hessian rather than copied: at a few
-/// hundred parameters each such matrix is megabytes, and the restart this basin watches
-/// holds two more of them (the minimiser's Hessian and its factor).
+/// With every parameter free, `H_b` is the minimum's own `n * n` Hessian, borrowed rather
+/// than copied: at a few hundred parameters each such matrix is megabytes, and the restart
+/// this basin watches holds two more of them (the minimiser's Hessian and its factor).
 pub(crate) struct Basin<'a> {
     x: Vec<f64>,
     f: f64,
     g: Vec<f64>,
     /// Indices of the parameters that were free.
     free: Vec<usize>,
-    /// The minimum's full Hessian, row-major `n * n` (`H_b` is its free rows and columns).
-    hess: &'a [f64],
+    /// `H_b`: the Hessian's free rows and columns, row-major `k * k`.
+    h: Cow<'a, [f64]>,
     /// Cholesky factor of `H_b`.
     chol: Vec<f64>,
     d: Vec<f64>,
@@ -48,12 +49,18 @@ impl<'a> Basin<'a> {
         }
         let free: Vec<usize> = (0..n).filter(|&i| !min.fixed[i]).collect();
         let k = free.len();
-        let mut chol = vec![0.0; k * k];
-        for (a, &i) in free.iter().enumerate() {
-            for (b, &j) in free.iter().enumerate() {
-                chol[a * k + b] = min.hessian[i * n + j];
+        let h: Cow<'a, [f64]> = if k == n {
+            Cow::Borrowed(&min.hessian)
+        } else {
+            let mut h = vec![0.0; k * k];
+            for (a, &i) in free.iter().enumerate() {
+                for (b, &j) in free.iter().enumerate() {
+                    h[a * k + b] = min.hessian[i * n + j];
+                }
             }
-        }
+            Cow::Owned(h)
+        };
+        let mut chol = h.to_vec();
         if !super::minimizer::cholesky_in_place(&mut chol, k) {
             return None;
         }
@@ -62,7 +69,7 @@ impl<'a> Basin<'a> {
             f: min.fval,
             g: min.grad.clone(),
             free,
-            hess: &min.hessian,
+            h,
             chol,
             d: vec![0.0; k],
             r: vec![0.0; k],
@@ -73,21 +80,14 @@ impl<'a> Basin<'a> {
     /// Whether `(x, f, grad)` (full vectors) lies in this minimum's quadratic basin.
     pub(crate) fn contains(&mut self, x: &[f64], f: f64, grad: &[f64]) -> bool {
         let k = self.free.len();
-        let n = self.x.len();
         for (a, &i) in self.free.iter().enumerate() {
             self.d[a] = x[i] - self.x[i];
         }
         // r = g - g_b - H d and the model's rise g_bᵀd + ½ dᵀHd.
         let (mut dhd, mut gd) = (0.0, 0.0);
         for a in 0..k {
+            let hd: f64 = (0..k).map(|b| self.h[a * k + b] * self.d[b]).sum();
             let i = self.free[a];
-            let row = &self.hess[i * n..(i + 1) * n];
-            let hd: f64 = self
-                .free
-                .iter()
-                .zip(&self.d)
-                .map(|(&j, d)| row[j] * d)
-                .sum();
             dhd += self.d[a] * hd;
             gd += self.g[i] * self.d[a];
             self.r[a] = grad[i] - self.g[i] - hd;

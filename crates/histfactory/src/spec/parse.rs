@@ -10,6 +10,7 @@ use super::{
 };
 use serde_json::{Map, Value};
 use std::collections::HashSet;
+use std::hash::Hash;
 
 type R<T> = Result<T, SpecError>;
 
@@ -289,22 +290,36 @@ pub(crate) fn parameter_config(v: &Value, path: &str) -> R<ParameterConfig> {
     })
 }
 
+/// The first item equal to an earlier one, with its index.
+///
+/// Short lists (most: a sample's modifiers, a channel's samples) are scanned pairwise,
+/// which beats hashing every item with SipHash; long ones go through a hash set.
+fn first_repeat<T: Copy + Eq + Hash>(items: impl Iterator<Item = T> + Clone) -> Option<(usize, T)> {
+    const PAIRWISE_MAX: usize = 32;
+    if items.clone().nth(PAIRWISE_MAX).is_none() {
+        items
+            .clone()
+            .enumerate()
+            .find(|&(i, a)| items.clone().take(i).any(|b| b == a))
+    } else {
+        let mut seen = HashSet::new();
+        items.enumerate().find(|&(_, a)| !seen.insert(a))
+    }
+}
+
 /// Rejects a repeated name; `path` (the list's JSON path) is formatted only for the error.
 fn unique<'a, P: std::fmt::Display>(
-    names: impl Iterator<Item = &'a str>,
+    names: impl Iterator<Item = &'a str> + Clone,
     path: impl FnOnce() -> P,
     what: &str,
 ) -> R<()> {
-    let mut seen = HashSet::new();
-    for (i, n) in names.enumerate() {
-        if !seen.insert(n) {
-            return Err(SpecError::invalid(
-                format!("{}[{i}].name", path()),
-                format!("duplicate {what} name \"{n}\""),
-            ));
-        }
+    match first_repeat(names) {
+        Some((i, n)) => Err(SpecError::invalid(
+            format!("{}[{i}].name", path()),
+            format!("duplicate {what} name \"{n}\""),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks what the types alone cannot: counts, unique names, bins that line up, and
@@ -415,10 +430,12 @@ pub(crate) fn validate_channels(channels: &[Channel]) -> R<()> {
                     ),
                 ));
             }
-            let mut seen = HashSet::new();
+            // Reported where the scan reaches it, after the earlier modifiers' bin counts.
+            let keys = s.modifiers.iter().map(|m| (m.name.as_str(), m.data.kind()));
+            let repeat = first_repeat(keys).map(|(mi, _)| mi);
             for (mi, m) in s.modifiers.iter().enumerate() {
                 let mpath = || format!("{}.modifiers[{mi}]", spath());
-                if !seen.insert((m.name.as_str(), m.data.kind())) {
+                if repeat == Some(mi) {
                     return Err(SpecError::invalid(
                         format!("{}.name", mpath()),
                         format!(
@@ -478,4 +495,33 @@ pub(super) fn lint(ws: &Workspace) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_repeat;
+
+    #[test]
+    fn first_repeat_finds_the_first_repeated_item_in_short_and_long_lists() {
+        for len in [0, 1, 2, 5, 32, 33, 200] {
+            let names: Vec<String> = (0..len).map(|i| format!("p{i}")).collect();
+            let all = || names.iter().map(String::as_str);
+            assert_eq!(first_repeat(all()), None, "{len} distinct names");
+            if len < 2 {
+                continue;
+            }
+            // The last item repeats item 0, and (in lists of 5 or more) the middle one
+            // repeats item 1 before it: the earlier repeat is the one reported.
+            let mut with = names.clone();
+            with[len - 1] = names[0].clone();
+            let expected = if len >= 5 {
+                with[len / 2] = names[1].clone();
+                (len / 2, "p1")
+            } else {
+                (len - 1, "p0")
+            };
+            let got = first_repeat(with.iter().map(String::as_str));
+            assert_eq!(got, Some(expected), "{len} names");
+        }
+    }
 }

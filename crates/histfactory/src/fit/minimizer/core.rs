@@ -30,7 +30,8 @@ pub(crate) struct CoreResult {
     pub message: String,
     pub iterations: usize,
     pub newton_iterations: usize,
-    /// Hessian at `x` (`m * m`), empty if not computed.
+    /// Hessian at `x` in the first `m * m` entries (the buffer may be longer, see [`run`]),
+    /// empty if not computed.
     pub hess: Vec<f64>,
     /// Whether `hess` holds the Hessian at `x`.
     pub hess_valid: bool,
@@ -78,8 +79,8 @@ struct Work {
     /// Scale of the initial inverse Hessian, kept across memory resets.
     gamma: f64,
     bind: Vec<bool>,
-    /// Exact Hessian (`m * m`) and its factor: allocated on the first Newton step (see
-    /// [`Work::newton_buffers`]), empty before.
+    /// Exact Hessian (`m * m`, in a buffer that may be longer) and its factor: allocated
+    /// on the first Newton step (see [`Work::newton_buffers`]), empty before.
     hess: Vec<f64>,
     chol: Vec<f64>,
     rhs: Vec<f64>,
@@ -122,10 +123,11 @@ impl Work {
     /// Allocates the Hessian and its factor. Not done up front: a run that ends in the
     /// quasi-Newton phase (a restart stopped on its way into a known minimum) never needs
     /// these two `m * m` matrices, and at a few hundred parameters they are megabytes each.
-    fn newton_buffers(&mut self) {
+    /// The Hessian's buffer has at least `hess_len` entries.
+    fn newton_buffers(&mut self, hess_len: usize) {
         let mm = self.m * self.m;
-        if self.hess.len() != mm {
-            self.hess = vec![0.0; mm];
+        if self.hess.is_empty() && mm > 0 {
+            self.hess = vec![0.0; hess_len.max(mm)];
             self.chol = vec![0.0; mm];
         }
     }
@@ -402,6 +404,11 @@ fn line_search<O: Objective + ?Sized>(
 }
 
 /// Minimises `obj` over the box `[lo, hi]` from `x0` (inside the box; validated by caller).
+///
+/// `hess_len` is the length of the buffer `obj.hessian` writes into, at least `m * m` (the
+/// Hessian is its first `m * m` entries): [`super::reduced::Reduced`] evaluates the full
+/// Hessian in a longer buffer and compacts it in place, saving a full-size scratch matrix.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run<O: Objective + ?Sized>(
     obj: &mut O,
     x0: &[f64],
@@ -409,6 +416,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
     hi: &[f64],
     opts: &MinimizerOptions,
     h0: Option<&[f64]>,
+    hess_len: usize,
     stop: &mut super::StopFn<'_>,
 ) -> CoreResult {
     let m = x0.len();
@@ -450,8 +458,8 @@ pub(crate) fn run<O: Objective + ?Sized>(
     let mut have_hess = false;
     let mut fresh = true;
     if let Some(h) = h0 {
-        w.newton_buffers();
-        w.hess.copy_from_slice(h);
+        w.newton_buffers(hess_len);
+        w.hess[..m * m].copy_from_slice(h);
         have_hess = true;
         fresh = false;
     }
@@ -479,7 +487,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
             let recompute = fresh || !have_hess || gn > REUSE_CONTRACTION * prev_gn;
             exact_step = recompute;
             if recompute && !hess_at_x {
-                w.newton_buffers();
+                w.newton_buffers(hess_len);
                 obj.hessian(&w.x, &mut w.hess);
                 hess_at_x = true;
                 have_hess = true;
@@ -606,7 +614,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         return result(w, f, status, message, iterations, newton_iterations);
     }
     if !hess_at_x {
-        w.newton_buffers();
+        w.newton_buffers(hess_len);
         obj.hessian(&w.x, &mut w.hess);
     }
     // Active set at the end: exactly at a bound with the gradient pushing outwards.

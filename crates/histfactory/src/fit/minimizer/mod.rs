@@ -359,6 +359,7 @@ pub fn minimize_until<O: Objective + ?Sized>(
         &hir,
         opts,
         h0.as_deref(),
+        n * n,
         &mut full_stop,
     );
 

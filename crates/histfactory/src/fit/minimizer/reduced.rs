@@ -35,8 +35,8 @@ pub struct Reduced<'a, O: Objective + ?Sized> {
     full_x: Vec<f64>,
     /// Full-length gradient scratch.
     full_g: Vec<f64>,
-    /// Full `n * n` Hessian scratch (allocated lazily: only Newton steps with some
-    /// parameter fixed need it).
+    /// Full `n * n` Hessian scratch, for a caller whose Hessian buffer is only `m * m`
+    /// (allocated lazily).
     full_h: Vec<f64>,
     counts: EvalCounts,
 }
@@ -130,16 +130,29 @@ impl<O: Objective + ?Sized> Objective for Reduced<'_, O> {
         self.counts.hessian += 1;
         self.scatter(x);
         let n = self.full_x.len();
-        if self.free.len() == n {
+        let m = self.free.len();
+        if m == n {
             // Nothing fixed: the reduced Hessian is the full one, so no `n * n` scratch.
             self.inner.hessian(&self.full_x, hess);
+            return;
+        }
+        if hess.len() >= n * n {
+            // Room for the full Hessian (the minimiser gives it, see `core::run`): evaluate
+            // it there and compact the free rows and columns to the front. Each entry moves
+            // to an index no later than its own (a <= i, b <= j, m <= n), and the moves go in
+            // increasing order, so none overwrites an entry still to be read.
+            self.inner.hessian(&self.full_x, &mut hess[..n * n]);
+            for (a, &i) in self.free.iter().enumerate() {
+                for (b, &j) in self.free.iter().enumerate() {
+                    hess[a * m + b] = hess[i * n + j];
+                }
+            }
             return;
         }
         if self.full_h.len() != n * n {
             self.full_h = vec![0.0; n * n];
         }
         self.inner.hessian(&self.full_x, &mut self.full_h);
-        let m = self.free.len();
         for (a, &i) in self.free.iter().enumerate() {
             for (b, &j) in self.free.iter().enumerate() {
                 hess[a * m + b] = self.full_h[i * n + j];
