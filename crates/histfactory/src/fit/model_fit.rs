@@ -344,7 +344,7 @@ fn run_keeping_hessian<'m>(
                 }
             }
         }
-        let outcomes = if starts.len() == 2 && n >= PARALLEL_RESTARTS_MIN_PARS {
+        let outcomes = if starts.len() == 2 && PARALLEL_RESTARTS_PARS.contains(&n) {
             // The two restarts are independent descents from the first minimum: run them
             // side by side, each with its own objective, and merge their records in order.
             let one = |(label, start): &(&str, Vec<f64>)| {
@@ -401,10 +401,11 @@ struct Descent<'a> {
     evaluations: usize,
 }
 
-/// Models with at least this many parameters run their two histosys restarts in parallel:
-/// a restart then costs milliseconds, far above the thread hand-off (microseconds), and on
-/// 1Lbb the restarts were 40% of a fit.
-const PARALLEL_RESTARTS_MIN_PARS: usize = 16;
+/// Models with this many parameters run their two histosys restarts in parallel: from 16 a
+/// restart costs milliseconds, far above the thread hand-off (microseconds), and on 1Lbb
+/// the restarts were 40% of a fit; up to 256, because each parallel restart holds its own
+/// dense Hessian and factor (at 590 parameters the fit's peak memory grew from 24 to 29 MB).
+const PARALLEL_RESTARTS_PARS: std::ops::RangeInclusive<usize> = 16..=256;
 
 impl Descent<'_> {
     /// An empty record with the same settings, for a descent run on another thread.
