@@ -429,6 +429,44 @@ impl<'m> HypotestCalculator<'m> {
         Ok(r)
     }
 
+    /// The Asimov side of a test at `mu_fit` (the POI value the fits use): the shared
+    /// fits, the fixed-POI fit to the Asimov data and `q_A`; a line for every fit that did
+    /// not converge goes to `warnings`.
+    fn asimov_side(
+        &mut self,
+        mu_fit: f64,
+        warnings: &mut Vec<String>,
+    ) -> Result<(AsimovFits, f64), InferError> {
+        self.asimov()?;
+        let (conditional, data, free) = match &self.asimov {
+            Some((c, d, f)) => (c.clone(), d.clone(), f.clone()),
+            None => return Err(InferError::Poi("unreachable: no Asimov fits".into())),
+        };
+        let fixed = self.asimov_fixed_fit(&data, &conditional, mu_fit)?;
+        let q_asimov = self.options.test_stat.evaluate(
+            fixed.twice_nll,
+            free.twice_nll,
+            free.bestfit[self.poi],
+            mu_fit,
+        );
+        for (what, r) in [
+            ("fit generating the Asimov data", &*conditional),
+            ("free fit to the Asimov data", &*free),
+            ("fixed-POI fit to the Asimov data", &fixed),
+        ] {
+            if !r.converged {
+                warnings.push(format!("{what}: {}", r.status));
+            }
+        }
+        let fits = AsimovFits {
+            conditional,
+            data,
+            free,
+            fixed,
+        };
+        Ok((fits, q_asimov))
+    }
+
     /// The expected CLs band at `poi_value` from the Asimov fits alone: with the
     /// asymptotic calculator the band depends on `q_A` only, so an upper-limit search for
     /// an expected limit needs one fit per point where a full test runs two. `None` for
@@ -448,28 +486,8 @@ impl<'m> HypotestCalculator<'m> {
         }
         let stat = self.options.test_stat;
         let mu_fit = if stat == TestStat::Q0 { 0.0 } else { poi_value };
-        self.asimov()?;
-        let (conditional, asimov_data, asimov_free) = match &self.asimov {
-            Some((c, d, f)) => (c.clone(), d.clone(), f.clone()),
-            None => return Err(InferError::Poi("unreachable: no Asimov fits".into())),
-        };
-        let asimov_fixed = self.asimov_fixed_fit(&asimov_data, &conditional, mu_fit)?;
-        let q_asimov = stat.evaluate(
-            asimov_fixed.twice_nll,
-            asimov_free.twice_nll,
-            asimov_free.bestfit[self.poi],
-            mu_fit,
-        );
         let mut warnings = Vec::new();
-        for (what, r) in [
-            ("fit generating the Asimov data", &*conditional),
-            ("free fit to the Asimov data", &*asimov_free),
-            ("fixed-POI fit to the Asimov data", &asimov_fixed),
-        ] {
-            if !r.converged {
-                warnings.push(format!("{what}: {}", r.status));
-            }
-        }
+        let (_, q_asimov) = self.asimov_side(mu_fit, &mut warnings)?;
         // The expected band does not depend on q_obs; q_A stands in for it.
         let a = asymptotic_pvalues(q_asimov, q_asimov, stat, self.options.base_dist)?;
         Ok(Some(ExpectedBand {
@@ -523,27 +541,7 @@ impl<'m> HypotestCalculator<'m> {
 
         match self.options.calculator.clone() {
             Calculator::Asymptotics => {
-                self.asimov()?;
-                let (conditional, asimov_data, asimov_free) = match &self.asimov {
-                    Some((c, d, f)) => (c.clone(), d.clone(), f.clone()),
-                    None => return Err(InferError::Poi("unreachable: no Asimov fits".into())),
-                };
-                let asimov_fixed = self.asimov_fixed_fit(&asimov_data, &conditional, mu_fit)?;
-                let q_asimov = stat.evaluate(
-                    asimov_fixed.twice_nll,
-                    asimov_free.twice_nll,
-                    asimov_free.bestfit[self.poi],
-                    mu_fit,
-                );
-                for (what, r) in [
-                    ("fit generating the Asimov data", &*conditional),
-                    ("free fit to the Asimov data", &*asimov_free),
-                    ("fixed-POI fit to the Asimov data", &asimov_fixed),
-                ] {
-                    if !r.converged {
-                        warnings.push(format!("{what}: {}", r.status));
-                    }
-                }
+                let (asimov, q_asimov) = self.asimov_side(mu_fit, &mut warnings)?;
                 let a = asymptotic_pvalues(q_obs, q_asimov, stat, self.options.base_dist)?;
                 Ok(HypotestResult {
                     poi_value,
@@ -559,12 +557,7 @@ impl<'m> HypotestCalculator<'m> {
                     fits: HypotestFits {
                         free,
                         fixed,
-                        asimov: Some(AsimovFits {
-                            conditional,
-                            data: asimov_data,
-                            free: asimov_free,
-                            fixed: asimov_fixed,
-                        }),
+                        asimov: Some(asimov),
                     },
                     converged: warnings.is_empty(),
                     warnings,

@@ -314,61 +314,16 @@ macro_rules! with_avx {
     }};
 }
 
-/// [`poly6_values_body`], with AVX where available.
+/// [`poly6_values_in`](crate::model::scalar::poly6_values_in) on `f64`, with AVX where
+/// available.
 pub(crate) fn poly6_values_f64(c: &[Vec<f64>; 6], x: &[f64], out: &mut [f64]) {
-    with_avx!(poly6_values_body(c, x, out))
+    with_avx!(crate::model::scalar::poly6_values_in(c, x, out))
 }
 
-/// [`poly6_log_derivs_body`], with AVX where available.
+/// [`poly6_log_derivs_in`](crate::model::scalar::poly6_log_derivs_in) on `f64`, with AVX
+/// where available.
 pub(crate) fn poly6_log_derivs_f64(c: &[Vec<f64>; 6], x: &[f64], v: &[f64], out: &mut [f64]) {
-    with_avx!(poly6_log_derivs_body(c, x, v, out))
-}
-
-/// `1 + x (c0 + x (c1 + ... + x c5))` for every entry: code4's polynomial by Horner's rule
-/// in the same order as [`NormSysInterp::eval`], so the results are identical.
-#[inline(always)]
-fn poly6_values_body(c: &[Vec<f64>; 6], x: &[f64], out: &mut [f64]) {
-    let n = out.len();
-    // Slices of exactly `n` so the loop has no bounds checks and vectorises.
-    let (x, c0, c1, c2, c3, c4, c5) = (
-        &x[..n],
-        &c[0][..n],
-        &c[1][..n],
-        &c[2][..n],
-        &c[3][..n],
-        &c[4][..n],
-        &c[5][..n],
-    );
-    for k in 0..n {
-        let a = x[k];
-        out[k] =
-            (((((c5[k] * a + c4[k]) * a + c3[k]) * a + c2[k]) * a + c1[k]) * a + c0[k]) * a + 1.0;
-    }
-}
-
-/// The derivative of [`poly6_values_body`]'s polynomial, `c0 + x (2 c1 + ... + x 6 c5)`
-/// with the same coefficient products as [`NormSysInterp::eval`], divided by `v`.
-#[inline(always)]
-fn poly6_log_derivs_body(c: &[Vec<f64>; 6], x: &[f64], v: &[f64], out: &mut [f64]) {
-    let n = out.len();
-    let (x, v, c0, c1, c2, c3, c4, c5) = (
-        &x[..n],
-        &v[..n],
-        &c[0][..n],
-        &c[1][..n],
-        &c[2][..n],
-        &c[3][..n],
-        &c[4][..n],
-        &c[5][..n],
-    );
-    for k in 0..n {
-        let a = x[k];
-        let d = ((((c5[k] * 6.0 * a + c4[k] * 5.0) * a + c3[k] * 4.0) * a + c2[k] * 3.0) * a
-            + c1[k] * 2.0)
-            * a
-            + c0[k];
-        out[k] = d / v[k];
-    }
+    with_avx!(crate::model::scalar::poly6_log_derivs_in(c, x, v, out))
 }
 
 /// The alpha-dependent coefficients of an additive (histosys) interpolation: for every bin

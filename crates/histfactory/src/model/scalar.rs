@@ -57,47 +57,14 @@ pub trait Scalar:
     #[doc(hidden)]
     #[inline]
     fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
-        let n = out.len();
-        let (x, c0, c1, c2, c3, c4, c5) = (
-            &x[..n],
-            &c[0][..n],
-            &c[1][..n],
-            &c[2][..n],
-            &c[3][..n],
-            &c[4][..n],
-            &c[5][..n],
-        );
-        for k in 0..n {
-            let a = x[k];
-            let acc = Self::cst(c5[k]) * a + Self::cst(c4[k]);
-            let acc = (acc * a + Self::cst(c3[k])) * a + Self::cst(c2[k]);
-            let acc = (acc * a + Self::cst(c1[k])) * a + Self::cst(c0[k]);
-            out[k] = acc * a + Self::cst(1.0);
-        }
+        poly6_values_in(c, x, out)
     }
     /// The derivative of [`poly6_values`](Self::poly6_values)'s polynomials divided by
     /// `v`.
     #[doc(hidden)]
     #[inline]
     fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
-        let n = out.len();
-        let (x, v, c0, c1, c2, c3, c4, c5) = (
-            &x[..n],
-            &v[..n],
-            &c[0][..n],
-            &c[1][..n],
-            &c[2][..n],
-            &c[3][..n],
-            &c[4][..n],
-            &c[5][..n],
-        );
-        for k in 0..n {
-            let a = x[k];
-            let acc = Self::cst(c5[k] * 6.0) * a + Self::cst(c4[k] * 5.0);
-            let acc = (acc * a + Self::cst(c3[k] * 4.0)) * a + Self::cst(c2[k] * 3.0);
-            let acc = (acc * a + Self::cst(c1[k] * 2.0)) * a + Self::cst(c0[k]);
-            out[k] = acc / v[k];
-        }
+        poly6_log_derivs_in(c, x, v, out)
     }
 }
 
@@ -163,5 +130,53 @@ impl Scalar for Dual64 {
     #[inline(always)]
     fn scale(self, f: f64) -> Self {
         self * f
+    }
+}
+
+/// [`Scalar::poly6_values`]'s loop, for any scalar; the `f64` override runs it compiled for
+/// AVX. Horner's rule in the same order as `NormSysInterp::eval`, so the results are
+/// identical to it.
+#[inline(always)]
+pub(crate) fn poly6_values_in<T: Scalar>(c: &[Vec<f64>; 6], x: &[T], out: &mut [T]) {
+    let n = out.len();
+    // Slices of exactly `n` so the loop has no bounds checks and vectorises.
+    let (x, c0, c1, c2, c3, c4, c5) = (
+        &x[..n],
+        &c[0][..n],
+        &c[1][..n],
+        &c[2][..n],
+        &c[3][..n],
+        &c[4][..n],
+        &c[5][..n],
+    );
+    for k in 0..n {
+        let a = x[k];
+        let acc = T::cst(c5[k]) * a + T::cst(c4[k]);
+        let acc = (acc * a + T::cst(c3[k])) * a + T::cst(c2[k]);
+        let acc = (acc * a + T::cst(c1[k])) * a + T::cst(c0[k]);
+        out[k] = acc * a + T::cst(1.0);
+    }
+}
+
+/// [`Scalar::poly6_log_derivs`]'s loop, for any scalar (see [`poly6_values_in`]).
+#[inline(always)]
+pub(crate) fn poly6_log_derivs_in<T: Scalar>(c: &[Vec<f64>; 6], x: &[T], v: &[T], out: &mut [T]) {
+    let n = out.len();
+    let (x, v, c0, c1, c2, c3, c4, c5) = (
+        &x[..n],
+        &v[..n],
+        &c[0][..n],
+        &c[1][..n],
+        &c[2][..n],
+        &c[3][..n],
+        &c[4][..n],
+        &c[5][..n],
+    );
+    for k in 0..n {
+        let a = x[k];
+        let acc = T::cst(c5[k] * 6.0) * a + T::cst(c4[k] * 5.0);
+        let acc = (acc * a + T::cst(c3[k] * 4.0)) * a + T::cst(c2[k] * 3.0);
+        let acc = (acc * a + T::cst(c1[k] * 2.0)) * a + T::cst(c0[k]);
+        out[k] = acc / v[k];
     }
 }

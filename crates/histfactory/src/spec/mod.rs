@@ -101,7 +101,9 @@ pub enum ModifierData {
 }
 
 /// The modifier types, in the order pyhf groups parameter sets (`histfactory_set`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ModifierKind {
     /// `histosys`

@@ -12,8 +12,8 @@
 //! unknown keys and empty arrays.
 
 use super::{
-    parse, Channel, Measurement, Modifier, ModifierData, Observation, ParameterConfig, Sample,
-    Workspace,
+    parse, Channel, Measurement, Modifier, ModifierData, ModifierKind, Observation,
+    ParameterConfig, Sample, Workspace,
 };
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -64,22 +64,10 @@ struct RawSample {
 struct RawModifier {
     name: String,
     #[serde(rename = "type")]
-    kind: RawKind,
+    kind: ModifierKind,
     /// Absent and `null` are alike for the modifiers that take no data.
     #[serde(default)]
     data: Option<RawData>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum RawKind {
-    HistoSys,
-    Lumi,
-    NormFactor,
-    NormSys,
-    ShapeFactor,
-    ShapeSys,
-    StatError,
 }
 
 /// A modifier's `data` before its type is known (`type` may come after `data`).
@@ -256,11 +244,11 @@ impl RawChannel {
 impl RawModifier {
     fn into_modifier(self) -> Option<Modifier> {
         let data = match (self.kind, self.data) {
-            (RawKind::NormFactor, None) => ModifierData::NormFactor,
-            (RawKind::ShapeFactor, None) => ModifierData::ShapeFactor,
-            (RawKind::Lumi, None) if self.name == "lumi" => ModifierData::Lumi,
+            (ModifierKind::NormFactor, None) => ModifierData::NormFactor,
+            (ModifierKind::ShapeFactor, None) => ModifierData::ShapeFactor,
+            (ModifierKind::Lumi, None) if self.name == "lumi" => ModifierData::Lumi,
             (
-                RawKind::NormSys,
+                ModifierKind::NormSys,
                 Some(RawData::Object {
                     hi: Some(hi),
                     lo: Some(lo),
@@ -269,7 +257,7 @@ impl RawModifier {
                 }),
             ) => ModifierData::NormSys { hi, lo },
             (
-                RawKind::HistoSys,
+                ModifierKind::HistoSys,
                 Some(RawData::Object {
                     hi: None,
                     lo: None,
@@ -280,8 +268,12 @@ impl RawModifier {
                 hi_data: numbers(hi_data)?,
                 lo_data: numbers(lo_data)?,
             },
-            (RawKind::ShapeSys, Some(RawData::List(xs))) => ModifierData::ShapeSys(numbers(xs)?),
-            (RawKind::StatError, Some(RawData::List(xs))) => ModifierData::StatError(numbers(xs)?),
+            (ModifierKind::ShapeSys, Some(RawData::List(xs))) => {
+                ModifierData::ShapeSys(numbers(xs)?)
+            }
+            (ModifierKind::StatError, Some(RawData::List(xs))) => {
+                ModifierData::StatError(numbers(xs)?)
+            }
             _ => return None,
         };
         Some(Modifier {
