@@ -478,14 +478,8 @@ impl<'m> HypotestCalculator<'m> {
         if self.options.calculator != Calculator::Asymptotics {
             return Ok(None);
         }
-        if !poi_value.is_finite() {
-            return Err(InferError::InvalidArgument {
-                name: "poi_value",
-                message: format!("must be finite, got {poi_value}"),
-            });
-        }
         let stat = self.options.test_stat;
-        let mu_fit = if stat == TestStat::Q0 { 0.0 } else { poi_value };
+        let mu_fit = self.fit_poi(poi_value)?;
         let mut warnings = Vec::new();
         let (_, q_asimov) = self.asimov_side(mu_fit, &mut warnings)?;
         // The expected band does not depend on q_obs; q_A stands in for it.
@@ -497,20 +491,29 @@ impl<'m> HypotestCalculator<'m> {
         }))
     }
 
-    /// The hypothesis test at `poi_value`.
-    ///
-    /// # Errors
-    /// As [`hypotest`].
-    pub fn test(&mut self, poi_value: f64) -> Result<HypotestResult, InferError> {
+    /// The POI value the fixed-POI fits of a test at `poi_value` use: `poi_value`, except
+    /// for `q0`, which always tests mu = 0 (the discovery hypothesis).
+    fn fit_poi(&self, poi_value: f64) -> Result<f64, InferError> {
         if !poi_value.is_finite() {
             return Err(InferError::InvalidArgument {
                 name: "poi_value",
                 message: format!("must be finite, got {poi_value}"),
             });
         }
+        Ok(if self.options.test_stat == TestStat::Q0 {
+            0.0
+        } else {
+            poi_value
+        })
+    }
+
+    /// The hypothesis test at `poi_value`.
+    ///
+    /// # Errors
+    /// As [`hypotest`].
+    pub fn test(&mut self, poi_value: f64) -> Result<HypotestResult, InferError> {
         let stat = self.options.test_stat;
-        // q0 always tests mu = 0 (the discovery hypothesis), whatever value is passed.
-        let mu_fit = if stat == TestStat::Q0 { 0.0 } else { poi_value };
+        let mu_fit = self.fit_poi(poi_value)?;
         let free = self.free_shared()?;
         let warm = self
             .observed_minima
