@@ -190,6 +190,9 @@ pub(crate) struct NormSysTable {
     code: NormSysCode,
     /// The distinct parameters, to tell cheaply whether any alpha is outside (-1, 1).
     params: Vec<usize>,
+    /// The entries of each of `params`: the ones to leave the polynomial when that alpha
+    /// is outside (-1, 1), found without scanning the whole table.
+    entries: Vec<Vec<usize>>,
 }
 
 impl NormSysTable {
@@ -207,34 +210,37 @@ impl NormSysTable {
         debug_assert!(self.param.len() == 1 || self.code == interp.code);
         self.code = interp.code;
         self.ln.push([interp.ln_hi, interp.ln_lo]);
-        if let Err(i) = self.params.binary_search(&param) {
-            self.params.insert(i, param);
+        let k = self.param.len() - 1;
+        match self.params.binary_search(&param) {
+            Ok(i) => self.entries[i].push(k),
+            Err(i) => {
+                self.params.insert(i, param);
+                self.entries.insert(i, vec![k]);
+            }
         }
     }
 
     /// Bytes held by the table.
     pub(crate) fn bytes(&self) -> usize {
         use std::mem::size_of;
-        self.len() * (size_of::<usize>() + 8 * size_of::<f64>())
-            + self.params.len() * size_of::<usize>()
-    }
-
-    /// Whether some entry must leave the polynomial (code1, or |alpha| >= 1 for code4).
-    fn needs_fixup<T: Scalar>(&self, pars: &[T]) -> bool {
-        self.code == NormSysCode::Code1
-            || self.params.iter().any(|&p| {
-                let a = pars[p].re();
-                !(a > -1.0 && a < 1.0)
-            })
+        self.len() * (2 * size_of::<usize>() + 8 * size_of::<f64>())
+            + self.params.len() * (size_of::<usize>() + size_of::<Vec<usize>>())
     }
 
     /// Entries whose factor is not the polynomial's: the same decision as
-    /// [`NormSysInterp::eval`], which they are handed to.
-    fn fixups<'a, T: Scalar>(&'a self, alpha: &'a [T]) -> impl Iterator<Item = usize> + 'a {
-        (0..self.len()).filter(move |&k| {
-            let a = alpha[k].re();
-            self.code == NormSysCode::Code1 || a >= 1.0 || a <= -1.0
-        })
+    /// [`NormSysInterp::eval`] (every entry for code1; for code4 those whose alpha is
+    /// outside (-1, 1)), parameter by parameter. Toys and scans often move a few alphas past
+    /// ±1; a scan of the whole table for them cost as much as the polynomials.
+    fn fixups<'a, T: Scalar>(&'a self, pars: &'a [T]) -> impl Iterator<Item = usize> + 'a {
+        let all = self.code == NormSysCode::Code1;
+        self.params
+            .iter()
+            .zip(&self.entries)
+            .filter(move |(&p, _)| {
+                let a = pars[p].re();
+                all || a >= 1.0 || a <= -1.0
+            })
+            .flat_map(|(_, e)| e.iter().copied())
     }
 
     /// Gathers every entry's alpha from `pars` into `alpha` and writes the factors to
@@ -244,10 +250,8 @@ impl NormSysTable {
             *a = pars[p];
         }
         T::poly6_values(&self.coef, alpha, value);
-        if self.needs_fixup(pars) {
-            for k in self.fixups(alpha) {
-                value[k] = self.interp(k).eval(alpha[k]).0;
-            }
+        for k in self.fixups(pars) {
+            value[k] = self.exponential_value(k, alpha[k]);
         }
     }
 
@@ -265,11 +269,23 @@ impl NormSysTable {
         out: &mut [T],
     ) {
         T::poly6_log_derivs(&self.coef, alpha, value, out);
-        if self.needs_fixup(pars) {
-            for k in self.fixups(alpha) {
-                out[k] = T::cst(self.exponential_log_deriv(k, alpha[k].re()));
-            }
+        for k in self.fixups(pars) {
+            out[k] = T::cst(self.exponential_log_deriv(k, alpha[k].re()));
         }
+    }
+
+    /// Entry `k`'s factor on an exponential branch, the operations of
+    /// [`NormSysInterp::eval`] on it (so the same number) without rebuilding the entry.
+    fn exponential_value<T: Scalar>(&self, k: usize, alpha: T) -> T {
+        let [ln_hi, ln_lo] = self.ln[k];
+        let a = alpha.re();
+        let ln = match self.code {
+            NormSysCode::Code1 if a > 0.0 => ln_hi,
+            NormSysCode::Code1 if a == 0.0 => ln_lo,
+            NormSysCode::Code4 if a >= 1.0 => ln_hi,
+            _ => -ln_lo,
+        };
+        alpha.scale(ln).exp()
     }
 
     /// `f'/f` of entry `k` on an exponential branch of [`NormSysInterp::eval`] (the
