@@ -539,7 +539,7 @@ impl Descent<'_> {
 /// Whether the model uses an interpolation code with a kink at alpha = 0.
 fn has_kinks(model: &Model) -> bool {
     (model.options.normsys_code == crate::model::NormSysCode::Code1
-        && !model.normsys_params.is_empty())
+        && !model.normsys.params().is_empty())
         || (model.options.histosys_code == crate::model::HistoSysCode::Code0
             && !model.histo_params.is_empty())
 }
@@ -550,7 +550,7 @@ fn kink_minima(model: &Model, obj: &mut TwiceNll<'_>, x: &[f64], fixed: &[bool])
     use super::Objective;
     let mut candidates: Vec<usize> = Vec::new();
     if model.options.normsys_code == crate::model::NormSysCode::Code1 {
-        candidates.extend(&model.normsys_params);
+        candidates.extend(model.normsys.params());
     }
     if model.options.histosys_code == crate::model::HistoSysCode::Code0 {
         candidates.extend(&model.histo_params);

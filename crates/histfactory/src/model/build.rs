@@ -556,13 +556,9 @@ pub(crate) fn compile(
         .collect();
     histo_params.sort_unstable();
     histo_params.dedup();
-    let mut normsys_params: Vec<usize> = normsys.param.clone();
-    normsys_params.sort_unstable();
-    normsys_params.dedup();
 
     Ok(Model {
         histo_params,
-        normsys_params,
         normsys,
         channels: channel_infos,
         samples,

@@ -132,37 +132,59 @@ impl NormSysInterp {
     /// The factor at `alpha` and its derivative.
     #[inline]
     pub(crate) fn eval<T: Scalar>(&self, alpha: T) -> (T, T) {
-        let a = alpha.re();
-        match self.code {
-            NormSysCode::Code1 => {
-                // pyhf: where(alpha > 0, hi^alpha, lo^-alpha)
-                if a > 0.0 {
-                    let f = alpha.scale(self.ln_hi).exp();
-                    (f, f.scale(self.ln_hi))
-                } else if a == 0.0 {
-                    // pyhf writes the factor as lo^|alpha| and JAX differentiates |alpha|
-                    // as +1 at 0, so at the kink the reference gradient is ln(lo). We take
-                    // the same one-sided derivative so gradients agree with pyhf+JAX.
-                    let f = alpha.scale(self.ln_lo).exp();
-                    (f, f.scale(self.ln_lo))
-                } else {
-                    let f = alpha.scale(-self.ln_lo).exp();
-                    (f, f.scale(-self.ln_lo))
-                }
+        match ExpSide::of(self.code, alpha.re()) {
+            Some(side) => {
+                let l = side.slope(self.ln_hi, self.ln_lo);
+                let f = alpha.scale(l).exp();
+                (f, f.scale(l))
             }
-            NormSysCode::Code4 => {
-                if a >= 1.0 {
-                    let f = alpha.scale(self.ln_hi).exp();
-                    (f, f.scale(self.ln_hi))
-                } else if a <= -1.0 {
-                    let f = alpha.scale(-self.ln_lo).exp();
-                    (f, f.scale(-self.ln_lo))
-                } else {
-                    // Horner for 1 + sum_i a_i x^i and for sum_i i a_i x^(i-1).
-                    let (v, d) = alpha.horner_pair(&self.pd);
-                    (v * alpha + T::cst(1.0), d)
-                }
+            None => {
+                // Horner for 1 + sum_i a_i x^i and for sum_i i a_i x^(i-1).
+                let (v, d) = alpha.horner_pair(&self.pd);
+                (v * alpha + T::cst(1.0), d)
             }
+        }
+    }
+}
+
+/// The exponential branch of a normsys factor that alpha falls on: the factor is
+/// `exp(l alpha)` and its derivative `l exp(l alpha)`, with the slope `l` of
+/// [`ExpSide::slope`]. The one decision shared by [`NormSysInterp::eval`] and the fast
+/// loops of [`NormSysTable`].
+#[derive(Clone, Copy, Debug)]
+enum ExpSide {
+    /// `hi^alpha`: slope `ln hi`.
+    Hi,
+    /// code1 at alpha = 0: pyhf writes the factor as `lo^|alpha|` and JAX differentiates
+    /// `|alpha|` as +1 at 0, so the reference gradient there is `ln lo`; we take the same
+    /// one-sided derivative so gradients agree with pyhf+JAX.
+    Kink,
+    /// `lo^-alpha`: slope `-ln lo`.
+    Lo,
+}
+
+impl ExpSide {
+    /// The branch of `alpha` (its real part `a`), or `None` on code4's polynomial
+    /// (|alpha| < 1; NaN too, which the polynomial propagates). pyhf: code1 is
+    /// `where(alpha > 0, hi^alpha, lo^-alpha)`, code4 the same outside [-1, 1].
+    #[inline]
+    fn of(code: NormSysCode, a: f64) -> Option<ExpSide> {
+        match code {
+            NormSysCode::Code1 if a > 0.0 => Some(ExpSide::Hi),
+            NormSysCode::Code1 if a == 0.0 => Some(ExpSide::Kink),
+            NormSysCode::Code1 => Some(ExpSide::Lo),
+            NormSysCode::Code4 if a >= 1.0 => Some(ExpSide::Hi),
+            NormSysCode::Code4 if a <= -1.0 => Some(ExpSide::Lo),
+            NormSysCode::Code4 => None,
+        }
+    }
+
+    #[inline]
+    fn slope(self, ln_hi: f64, ln_lo: f64) -> f64 {
+        match self {
+            ExpSide::Hi => ln_hi,
+            ExpSide::Kink => ln_lo,
+            ExpSide::Lo => -ln_lo,
         }
     }
 }
@@ -227,20 +249,22 @@ impl NormSysTable {
             + self.params.len() * (size_of::<usize>() + size_of::<Vec<usize>>())
     }
 
-    /// Entries whose factor is not the polynomial's: the same decision as
-    /// [`NormSysInterp::eval`] (every entry for code1; for code4 those whose alpha is
-    /// outside (-1, 1)), parameter by parameter. Toys and scans often move a few alphas past
-    /// ±1; a scan of the whole table for them cost as much as the polynomials.
-    fn fixups<'a, T: Scalar>(&'a self, pars: &'a [T]) -> impl Iterator<Item = usize> + 'a {
-        let all = self.code == NormSysCode::Code1;
+    /// The entries whose factor is not the polynomial's, parameter by parameter with the
+    /// branch their alpha is on ([`ExpSide::of`], as [`NormSysInterp::eval`]): every entry
+    /// for code1, for code4 those whose alpha is outside (-1, 1). Toys and scans often
+    /// move a few alphas past ±1; a scan of the whole table for them cost as much as the
+    /// polynomials.
+    fn fixups<'a, T: Scalar>(
+        &'a self,
+        pars: &'a [T],
+    ) -> impl Iterator<Item = (ExpSide, f64, &'a [usize])> + 'a {
         self.params
             .iter()
             .zip(&self.entries)
-            .filter(move |(&p, _)| {
+            .filter_map(move |(&p, e)| {
                 let a = pars[p].re();
-                all || a >= 1.0 || a <= -1.0
+                ExpSide::of(self.code, a).map(|side| (side, a, e.as_slice()))
             })
-            .flat_map(|(_, e)| e.iter().copied())
     }
 
     /// Gathers every entry's alpha from `pars` into `alpha` and writes the factors to
@@ -250,8 +274,11 @@ impl NormSysTable {
             *a = pars[p];
         }
         T::poly6_values(&self.coef, alpha, value);
-        for k in self.fixups(pars) {
-            value[k] = self.exponential_value(k, alpha[k]);
+        for (side, _, entries) in self.fixups(pars) {
+            for &k in entries {
+                let [ln_hi, ln_lo] = self.ln[k];
+                value[k] = alpha[k].scale(side.slope(ln_hi, ln_lo)).exp();
+            }
         }
     }
 
@@ -260,7 +287,9 @@ impl NormSysTable {
     /// same `pars`. The gradient wants "the product of all other factors" times `f'`,
     /// which is the block's product times this ratio whenever no factor is zero: the
     /// divisions done here in one vectorised pass cost a third of the per-entry scalar
-    /// divisions they replace in the block loop (1Lbb).
+    /// divisions they replace in the block loop (1Lbb). On an exponential branch the ratio
+    /// is the slope itself, a constant (its derivative is zero, which dual numbers get
+    /// right with a constant): forming it as `f'/f` evaluated the exponential a second time.
     pub(crate) fn log_derivs<T: Scalar>(
         &self,
         pars: &[T],
@@ -269,39 +298,22 @@ impl NormSysTable {
         out: &mut [T],
     ) {
         T::poly6_log_derivs(&self.coef, alpha, value, out);
-        for k in self.fixups(pars) {
-            out[k] = T::cst(self.exponential_log_deriv(k, alpha[k].re()));
+        for (side, a, entries) in self.fixups(pars) {
+            for &k in entries {
+                let [ln_hi, ln_lo] = self.ln[k];
+                // NaN stays NaN, as the quotient would.
+                out[k] = T::cst(if a.is_nan() {
+                    f64::NAN
+                } else {
+                    side.slope(ln_hi, ln_lo)
+                });
+            }
         }
     }
 
-    /// Entry `k`'s factor on an exponential branch, the operations of
-    /// [`NormSysInterp::eval`] on it (so the same number) without rebuilding the entry.
-    fn exponential_value<T: Scalar>(&self, k: usize, alpha: T) -> T {
-        let [ln_hi, ln_lo] = self.ln[k];
-        let a = alpha.re();
-        let ln = match self.code {
-            NormSysCode::Code1 if a > 0.0 => ln_hi,
-            NormSysCode::Code1 if a == 0.0 => ln_lo,
-            NormSysCode::Code4 if a >= 1.0 => ln_hi,
-            _ => -ln_lo,
-        };
-        alpha.scale(ln).exp()
-    }
-
-    /// `f'/f` of entry `k` on an exponential branch of [`NormSysInterp::eval`] (the
-    /// branch `a` selects): `f = hi^alpha` or `lo^-alpha`, so `f'/f` is `ln hi` or
-    /// `-ln lo`, a constant (its own derivative is zero, which dual numbers get right with
-    /// a constant). Forming it as `f'/f` evaluated the exponential a second time; toys,
-    /// whose alphas often leave [-1, 1], spent a third of their time there.
-    fn exponential_log_deriv(&self, k: usize, a: f64) -> f64 {
-        let [ln_hi, ln_lo] = self.ln[k];
-        match self.code {
-            _ if a.is_nan() => f64::NAN,
-            NormSysCode::Code1 if a == 0.0 => ln_lo,
-            NormSysCode::Code1 if a < 0.0 => -ln_lo,
-            NormSysCode::Code4 if a <= -1.0 => -ln_lo,
-            _ => ln_hi,
-        }
+    /// The distinct parameters of the table's entries, sorted.
+    pub(crate) fn params(&self) -> &[usize] {
+        &self.params
     }
 
     /// Entry `k`'s interpolation, rebuilt from the table (the coefficient products are

@@ -149,10 +149,9 @@ pub struct Model {
     pub(crate) poi: Option<usize>,
     pub(crate) n_main: usize,
     pub(crate) blocks: Vec<Block>,
-    /// Parameters used by histosys terms and by normsys factors: their alpha-dependent
+    /// Parameters used by histosys terms (normsys parameters: [`NormSysTable::params`]): their alpha-dependent
     /// coefficients are computed once per evaluation, not once per sample.
     pub(crate) histo_params: Vec<usize>,
-    pub(crate) normsys_params: Vec<usize>,
     /// Every normsys factor of every block, block by block.
     pub(crate) normsys: NormSysTable,
     /// Constraint terms in auxdata order: Gaussian and Poisson interleaved as pyhf orders
@@ -190,7 +189,7 @@ impl Model {
             })
             .sum();
         blocks
-            + (self.histo_params.len() + self.normsys_params.len()) * size_of::<usize>()
+            + self.histo_params.len() * size_of::<usize>()
             + self.normsys.bytes()
             + self.constraints.len() * size_of::<ConstraintTerm>()
             + self.auxdata.len() * size_of::<f64>()
