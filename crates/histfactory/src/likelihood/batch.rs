@@ -38,6 +38,20 @@ pub struct Grid2d {
 }
 
 impl Model {
+    /// The kink region of every value of a grid axis for parameter `i`. Only the
+    /// interpolation of normsys and histosys terms branches on a parameter's value, so
+    /// any other parameter (a normfactor, a gamma) has a single region and never splits a
+    /// bundle: on the seed model's grid (`mu` by `gamma`, through 1.0 on both axes) every
+    /// point is then bundled.
+    fn axis_regions(&self, i: usize, values: &[f64]) -> Vec<u8> {
+        let interpolated =
+            self.normsys.params().binary_search(&i).is_ok() || self.histo_params.contains(&i);
+        values
+            .iter()
+            .map(|&v| if interpolated { kink_region(v) } else { 0 })
+            .collect()
+    }
+
     fn check_points(&self, points: &[Vec<f64>]) -> Result<(), ModelError> {
         points.iter().try_for_each(|p| self.check_pars(p))
     }
@@ -126,8 +140,8 @@ impl Model {
             xs: xs.to_vec(),
             ys: ys.to_vec(),
             // Each value's kink region, once: bundling decisions are then lookups.
-            rx: xs.iter().map(|&x| kink_region(x)).collect(),
-            ry: ys.iter().map(|&y| kink_region(y)).collect(),
+            rx: self.axis_regions(x_index, xs),
+            ry: self.axis_regions(y_index, ys),
         };
         let out = if helpers == 0 {
             let shared = GridShared::new(Cow::Borrowed(self), ds, base, grid);
@@ -247,6 +261,9 @@ impl<'m> GridShared<'m> {
 /// Points per bundle in [`Model::grid_2d`].
 const LANES: usize = 8;
 
+/// The fewest points worth a bundle of [`LANES`] lanes rather than single evaluations.
+const MIN_BUNDLE: usize = 2;
+
 /// Points per parallel task of [`Model::grid_2d`]: a point of a small model costs a few
 /// tens of nanoseconds, so per-point tasks would cost more than the evaluations (the seed
 /// model's grid was slower than JAX's vmap); 256 points (about 5 µs on the seed model,
@@ -312,25 +329,47 @@ impl GridWorker {
         };
         let mut j = 0;
         while j < v.len() {
-            if let Some(b) = self.bundle.as_mut().filter(|_| j + LANES <= v.len()) {
-                let mut at = [(ix, iy); LANES];
-                for l in 1..LANES {
-                    at[l] = step(at[l - 1]);
-                }
-                if at.iter().all(|&(i, k)| rx[i] == rx[ix] && ry[k] == ry[iy]) {
-                    let (mut px, mut py) = ([0.0; LANES], [0.0; LANES]);
-                    for (l, &(i, k)) in at.iter().enumerate() {
-                        (px[l], py[l]) = (xs[i], ys[k]);
+            if let Some(b) = self.bundle.as_mut() {
+                // The run of points (up to a bundle) sharing the first one's regions; the
+                // lanes past it repeat the first point, whose results are not used.
+                let room = LANES.min(v.len() - j);
+                let (r0x, r0y) = (rx[ix], ry[iy]);
+                let (mut px, mut py) = ([xs[ix]; LANES], [ys[iy]; LANES]);
+                let (mut next, mut run) = (step((ix, iy)), 1);
+                if room == LANES && ix + LANES <= nx && rx[ix..ix + LANES].iter().all(|&r| r == r0x)
+                {
+                    // The common case, a whole bundle within one row: the x values are
+                    // loaded as they lie. Filling lanes one by one (below) stores scalars
+                    // that are then loaded as vectors, a store-forwarding stall that
+                    // showed in the seed grid's profile.
+                    px.copy_from_slice(&xs[ix..ix + LANES]);
+                    (next, run) = (step((ix + LANES - 1, iy)), LANES);
+                } else {
+                    while run < room && rx[next.0] == r0x && ry[next.1] == r0y {
+                        (px[run], py[run]) = (xs[next.0], ys[next.1]);
+                        next = step(next);
+                        run += 1;
                     }
+                }
+                if run >= MIN_BUNDLE {
                     b.p[x_index] = Points(px);
                     b.p[y_index] = Points(py);
-                    b.g.iter_mut().for_each(|g| *g = Points::cst(0.0));
-                    let val = eval::logpdf(model, ds, &b.p, Some(&mut b.g), &mut b.s);
-                    v[j..j + LANES].copy_from_slice(&val.0);
-                    gx[j..j + LANES].copy_from_slice(&b.g[x_index].0);
-                    gy[j..j + LANES].copy_from_slice(&b.g[y_index].0);
-                    j += LANES;
-                    (ix, iy) = step(at[LANES - 1]);
+                    let val = bundle_logpdf(model, ds, &b.p, &mut b.g, &mut b.s);
+                    let (bx, by) = (&b.g[x_index].0, &b.g[y_index].0);
+                    // A copy of constant length compiles to a few vector moves; one of
+                    // variable length is a `memmove` call, which showed in the seed
+                    // grid's profile (only partial bundles take it).
+                    if run == LANES {
+                        v[j..j + LANES].copy_from_slice(&val.0);
+                        gx[j..j + LANES].copy_from_slice(bx);
+                        gy[j..j + LANES].copy_from_slice(by);
+                    } else {
+                        v[j..j + run].copy_from_slice(&val.0[..run]);
+                        gx[j..j + run].copy_from_slice(&bx[..run]);
+                        gy[j..j + run].copy_from_slice(&by[..run]);
+                    }
+                    j += run;
+                    (ix, iy) = next;
                     continue;
                 }
             }
@@ -357,4 +396,38 @@ impl GridWorker {
             }),
         }
     }
+}
+
+/// A bundle's logpdf and gradient (into `g`, zeroed here), compiled for AVX2 when the CPU
+/// has it: every lane operation of [`Points`] is then one packed instruction per four
+/// points instead of two per two, and the logarithms are computed four at a time
+/// (`vlog`). No FMA is enabled, so every other operation rounds as in the baseline build;
+/// results differ from single evaluations only by the logarithms' last bit.
+fn bundle_logpdf(
+    model: &Model,
+    ds: &Dataset,
+    p: &[Points<LANES>],
+    g: &mut [Points<LANES>],
+    s: &mut Scratch<Points<LANES>>,
+) -> Points<LANES> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(
+            model: &Model,
+            ds: &Dataset,
+            p: &[Points<LANES>],
+            g: &mut [Points<LANES>],
+            s: &mut Scratch<Points<LANES>>,
+        ) -> Points<LANES> {
+            g.iter_mut().for_each(|g| *g = Points::cst(0.0));
+            eval::logpdf_inline(model, ds, p, Some(g), s)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { avx2(model, ds, p, g, s) };
+        }
+    }
+    g.iter_mut().for_each(|g| *g = Points::cst(0.0));
+    eval::logpdf(model, ds, p, Some(g), s)
 }

@@ -126,6 +126,7 @@ impl<T: Scalar> Scratch<T> {
 const SHORT_BLOCK: usize = 4;
 
 /// Forward pass: fills `s.rates` (and the per-block intermediates the gradient needs).
+#[inline(always)]
 pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     let clip_sample = model.options.clip_sample;
     let code = model.options.histosys_code;
@@ -275,6 +276,19 @@ pub(crate) fn logpdf<T: Scalar>(
     grad: Option<&mut [T]>,
     s: &mut Scratch<T>,
 ) -> T {
+    logpdf_inline(model, data, pars, grad, s)
+}
+
+/// [`logpdf`], inlined into its caller: for callers compiled with wider vector
+/// instructions (the grid's bundles of points), so that the whole evaluation uses them.
+#[inline(always)]
+pub(crate) fn logpdf_inline<T: Scalar>(
+    model: &Model,
+    data: &Dataset,
+    pars: &[T],
+    grad: Option<&mut [T]>,
+    s: &mut Scratch<T>,
+) -> T {
     rates(model, pars, s);
     let mut logp = T::cst(data.constant);
     // Continuous Poisson: xlogy(n, nu) - nu; xlogy(0, nu) = 0 even for nu <= 0.
@@ -329,6 +343,7 @@ pub(crate) fn logpdf<T: Scalar>(
 }
 
 /// Reverse pass over the blocks, from the main-term adjoints in `s.adj`.
+#[inline(always)]
 fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
     let clip = model.options.clip_sample.is_some();
     model

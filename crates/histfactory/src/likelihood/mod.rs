@@ -22,6 +22,7 @@ mod jacobian;
 mod lanes;
 mod objective;
 mod points;
+mod vlog;
 
 pub use batch::{Grid2d, GridPoint};
 pub use eval::{Dataset, Scratch};

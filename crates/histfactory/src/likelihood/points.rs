@@ -111,7 +111,7 @@ impl<const N: usize> Scalar for Points<N> {
     }
     #[inline(always)]
     fn ln(self) -> Self {
-        self.map(f64::ln)
+        Points(super::vlog::ln_lanes(self.0))
     }
     #[inline(always)]
     fn exp(self) -> Self {

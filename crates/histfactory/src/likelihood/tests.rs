@@ -298,3 +298,37 @@ fn grid_points_match_single_evaluations_across_kinks() {
         }
     }
 }
+
+/// Parameters that no interpolation branches on (a normfactor, a shapesys gamma) are
+/// bundled across 0 and ±1, and partial bundles pad their unused lanes: every point of
+/// such a grid, of any shape, must still equal its own evaluation.
+#[test]
+fn grid_points_match_single_evaluations_without_interpolation() {
+    use crate::model::simple::uncorrelated_background;
+    let model = uncorrelated_background(&[5.0, 3.0], &[10.0, 7.0], &[3.5, 1.5]).expect("model");
+    let data = model.data_with_auxdata(&[15.0, 9.0]).expect("data");
+    let base = model.suggested_init();
+    for (n, lo, step) in [(101, 0.5, 0.01), (7, -1.0, 0.5), (13, 0.0, 0.25)] {
+        let xs: Vec<f64> = (0..n).map(|i| lo + i as f64 * step).collect();
+        let ys: Vec<f64> = (0..n + 2).map(|i| 0.25 + i as f64 * step).collect();
+        let grid = model.grid_2d(&data, &base, 0, 2, &xs, &ys).expect("grid");
+        for (iy, &vy) in ys.iter().enumerate() {
+            for (ix, &vx) in xs.iter().enumerate() {
+                let mut p = base.clone();
+                (p[0], p[2]) = (vx, vy);
+                let (v, g) = model.logpdf_and_grad(&p, &data).expect("point");
+                let k = iy * xs.len() + ix;
+                for (got, want) in [
+                    (grid.values[k], v),
+                    (grid.grad_x[k], g[0]),
+                    (grid.grad_y[k], g[2]),
+                ] {
+                    let close = got == want
+                        || (got.is_nan() && want.is_nan())
+                        || (got - want).abs() <= 1e-12 * want.abs().max(1.0);
+                    assert!(close, "at {p:?}: {got} vs {want}");
+                }
+            }
+        }
+    }
+}
