@@ -184,6 +184,8 @@ struct GridShared<'m> {
     /// Whether points may be bundled (see `points`): not where clipping's branches could
     /// differ between them.
     bundle: bool,
+    /// Whether bundles are [`WIDE_LANES`] wide rather than [`LANES`].
+    wide: bool,
     grid: GridSpec,
     npts: usize,
     /// Next chunk to claim, and chunks finished.
@@ -200,6 +202,7 @@ impl<'m> GridShared<'m> {
         let npts = grid.xs.len() * grid.ys.len();
         GridShared {
             bundle: model.options.clip_sample.is_none() && model.options.clip_bin.is_none(),
+            wide: scratch_values(&model) <= WIDE_SCRATCH,
             model,
             ds,
             base: base.to_vec(),
@@ -214,7 +217,15 @@ impl<'m> GridShared<'m> {
 
     /// Claims and evaluates chunks until none is left.
     fn run(&self) {
-        let mut worker = None;
+        if self.wide {
+            self.run_with::<WIDE_LANES>()
+        } else {
+            self.run_with::<LANES>()
+        }
+    }
+
+    fn run_with<const N: usize>(&self) {
+        let mut worker: Option<GridWorker<N>> = None;
         let mut buf = [[0.0; GRID_CHUNK]; 3];
         loop {
             let first = self.next.fetch_add(1, Ordering::Relaxed) * GRID_CHUNK;
@@ -261,7 +272,22 @@ impl<'m> GridShared<'m> {
 /// Points per bundle in [`Model::grid_2d`].
 const LANES: usize = 8;
 
-/// The fewest points worth a bundle of [`LANES`] lanes rather than single evaluations.
+/// Points per bundle on models whose scratch holds at most [`WIDE_SCRATCH`] values. On
+/// the smallest models (the seed model's is 18 values) a bundle's cost is mostly fixed
+/// (loop set-ups, zeroing, calls): on one core the seed grid took 121 µs with 8 lanes,
+/// 95 with 16 and 86 with 32. On larger models (synth_30, 1Lbb) 16 lanes were 15-20%
+/// slower than 8: the scratch grows with the lanes.
+const WIDE_LANES: usize = 32;
+const WIDE_SCRATCH: usize = 128;
+
+/// Values (one per lane) in a bundle's scratch for `model`: what decides whether wide
+/// bundles pay.
+fn scratch_values(model: &Model) -> usize {
+    let nsb: usize = model.blocks.iter().map(|b| b.nominal.len()).sum();
+    2 * model.n_main + 4 * nsb + 3 * model.normsys.len() + 4 * model.n_pars()
+}
+
+/// The fewest points worth a bundle rather than single evaluations.
 const MIN_BUNDLE: usize = 2;
 
 /// Points per parallel task of [`Model::grid_2d`]: a point of a small model costs a few
@@ -272,17 +298,17 @@ const GRID_CHUNK: usize = 256;
 
 /// One worker's buffers for [`Model::grid_2d`]: parameter vector, gradient, scratch, for
 /// single points and for bundles.
-struct GridWorker {
+struct GridWorker<const N: usize> {
     s: Scratch<f64>,
     p: Vec<f64>,
     g: Vec<f64>,
-    bundle: Option<Bundle>,
+    bundle: Option<Bundle<N>>,
 }
 
-struct Bundle {
-    s: Scratch<Points<LANES>>,
-    p: Vec<Points<LANES>>,
-    g: Vec<Points<LANES>>,
+struct Bundle<const N: usize> {
+    s: Scratch<Points<N>>,
+    p: Vec<Points<N>>,
+    g: Vec<Points<N>>,
 }
 
 /// The grid being evaluated, with each axis value's kink region.
@@ -295,7 +321,7 @@ struct GridSpec {
     ry: Vec<u8>,
 }
 
-impl GridWorker {
+impl<const N: usize> GridWorker<N> {
     /// Points `first..first + v.len()` of the grid (row-major) into `v`, `gx`, `gy`.
     #[allow(clippy::too_many_arguments)]
     fn chunk(
@@ -332,18 +358,17 @@ impl GridWorker {
             if let Some(b) = self.bundle.as_mut() {
                 // The run of points (up to a bundle) sharing the first one's regions; the
                 // lanes past it repeat the first point, whose results are not used.
-                let room = LANES.min(v.len() - j);
+                let room = N.min(v.len() - j);
                 let (r0x, r0y) = (rx[ix], ry[iy]);
-                let (mut px, mut py) = ([xs[ix]; LANES], [ys[iy]; LANES]);
+                let (mut px, mut py) = ([xs[ix]; N], [ys[iy]; N]);
                 let (mut next, mut run) = (step((ix, iy)), 1);
-                if room == LANES && ix + LANES <= nx && rx[ix..ix + LANES].iter().all(|&r| r == r0x)
-                {
+                if room == N && ix + N <= nx && rx[ix..ix + N].iter().all(|&r| r == r0x) {
                     // The common case, a whole bundle within one row: the x values are
                     // loaded as they lie. Filling lanes one by one (below) stores scalars
                     // that are then loaded as vectors, a store-forwarding stall that
                     // showed in the seed grid's profile.
-                    px.copy_from_slice(&xs[ix..ix + LANES]);
-                    (next, run) = (step((ix + LANES - 1, iy)), LANES);
+                    px.copy_from_slice(&xs[ix..ix + N]);
+                    (next, run) = (step((ix + N - 1, iy)), N);
                 } else {
                     while run < room && rx[next.0] == r0x && ry[next.1] == r0y {
                         (px[run], py[run]) = (xs[next.0], ys[next.1]);
@@ -359,10 +384,10 @@ impl GridWorker {
                     // A copy of constant length compiles to a few vector moves; one of
                     // variable length is a `memmove` call, which showed in the seed
                     // grid's profile (only partial bundles take it).
-                    if run == LANES {
-                        v[j..j + LANES].copy_from_slice(&val.0);
-                        gx[j..j + LANES].copy_from_slice(bx);
-                        gy[j..j + LANES].copy_from_slice(by);
+                    if run == N {
+                        v[j..j + N].copy_from_slice(&val.0);
+                        gx[j..j + N].copy_from_slice(bx);
+                        gy[j..j + N].copy_from_slice(by);
                     } else {
                         v[j..j + run].copy_from_slice(&val.0[..run]);
                         gx[j..j + run].copy_from_slice(&bx[..run]);
@@ -403,23 +428,23 @@ impl GridWorker {
 /// points instead of two per two, and the logarithms are computed four at a time
 /// (`vlog`). No FMA is enabled, so every other operation rounds as in the baseline build;
 /// results differ from single evaluations only by the logarithms' last bit.
-fn bundle_logpdf(
+fn bundle_logpdf<const N: usize>(
     model: &Model,
     ds: &Dataset,
-    p: &[Points<LANES>],
-    g: &mut [Points<LANES>],
-    s: &mut Scratch<Points<LANES>>,
-) -> Points<LANES> {
+    p: &[Points<N>],
+    g: &mut [Points<N>],
+    s: &mut Scratch<Points<N>>,
+) -> Points<N> {
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx2")]
-        unsafe fn avx2(
+        unsafe fn avx2<const N: usize>(
             model: &Model,
             ds: &Dataset,
-            p: &[Points<LANES>],
-            g: &mut [Points<LANES>],
-            s: &mut Scratch<Points<LANES>>,
-        ) -> Points<LANES> {
+            p: &[Points<N>],
+            g: &mut [Points<N>],
+            s: &mut Scratch<Points<N>>,
+        ) -> Points<N> {
             g.iter_mut().for_each(|g| *g = Points::cst(0.0));
             eval::logpdf_inline(model, ds, p, Some(g), s)
         }
