@@ -83,6 +83,39 @@ fn interval_from_scan() {
     assert!(profile_scan(&model, &data, "nope", &values, &opts, false).is_err());
 }
 
+/// Scanned values in any order give the same fits, value for value, as the same values
+/// increasing (the scan walks them outwards from the best fit in sorted order), and
+/// `Δtwice_nll` is never negative; a free fit of another model is refused.
+#[test]
+fn scan_order_does_not_matter() {
+    use histfactory::fit::fit;
+    use histfactory::infer::profile_scan_around;
+    let model = uncorrelated_background(&[12.0, 11.0], &[50.0, 52.0], &[3.0, 7.0]).unwrap();
+    let data = model.data_with_auxdata(&[61.0, 58.0]).unwrap();
+    let sorted: Vec<f64> = (0..=12).map(|i| 0.25 * i as f64).collect();
+    let shuffled: Vec<f64> = [7, 0, 12, 3, 9, 1, 11, 5, 2, 10, 4, 8, 6]
+        .iter()
+        .map(|&k| sorted[k])
+        .collect();
+    let opts = FitOptions::default();
+    let a = profile_scan(&model, &data, "mu", &sorted, &opts, false).unwrap();
+    let b = profile_scan(&model, &data, "mu", &shuffled, &opts, false).unwrap();
+    for (k, v) in shuffled.iter().enumerate() {
+        let i = sorted.iter().position(|x| x == v).unwrap();
+        assert!((a.twice_nll[i] - b.twice_nll[k]).abs() < 1e-8, "mu {v}");
+        assert_eq!(b.values[k], *v);
+    }
+    assert!(a.delta_twice_nll.iter().all(|&d| d >= 0.0));
+    assert!(a.converged.iter().all(|&c| c));
+    let other = uncorrelated_background(&[5.0], &[10.0], &[3.5]).unwrap();
+    let other_data = other.data_with_auxdata(&[15.0]).unwrap();
+    let free = fit(&other, &other_data, &opts).unwrap();
+    assert!(profile_scan_around(&model, &data, free, 0, &sorted, &opts, false).is_err());
+    let free = fit(&model, &data, &opts).unwrap();
+    assert!(profile_scan_around(&model, &data, free.clone(), 3, &sorted, &opts, false).is_err());
+    assert!(profile_scan_around(&model, &data, free, 0, &[], &opts, false).is_err());
+}
+
 /// The Brazil-band input: `hypotest_scan` (warm-started) gives the same numbers as
 /// independent hypothesis tests, and CLs falls with mu.
 #[test]

@@ -1,7 +1,8 @@
 //! Profile-likelihood scan data: Δtwice_nll against one parameter from fixed-parameter
 //! fits, each warm-started from its neighbour's minimum.
 
-use histfactory::fit::{fit as run_fit, FitOptions, FitResult};
+use histfactory::fit::{FitOptions, FitResult};
+use histfactory::infer::profile_scan_around;
 use histfactory::model::Model;
 
 use super::{check_fit, check_range, default_range, linspace, par_index, PrepareError};
@@ -39,7 +40,7 @@ pub struct ScanData {
     pub values: Vec<f64>,
     /// twice_nll of the fit with the parameter fixed at each value.
     pub twice_nll: Vec<f64>,
-    /// `twice_nll - best_twice_nll`.
+    /// `twice_nll` minus the lowest of `best_twice_nll` and the scan's `twice_nll`.
     pub delta_twice_nll: Vec<f64>,
     /// Whether each fixed fit converged.
     pub converged: Vec<bool>,
@@ -62,9 +63,9 @@ impl ScanData {
 }
 
 /// Profile scan of one parameter: at each value a fit with that parameter fixed (other
-/// fixed parameters as in `fit`). The points are fitted outwards from the one nearest the
-/// best fit, each starting from the previous point's minimum; the two directions run in
-/// parallel.
+/// fixed parameters as in `fit`), by [`profile_scan_around`]: outwards from the point
+/// nearest the best fit, each fit starting from its neighbour's minimum. `Δtwice_nll` is
+/// taken from the lowest of the free fit and the scan points, so it is never negative.
 pub fn profile_scan(
     model: &Model,
     data: &[f64],
@@ -87,52 +88,19 @@ pub fn profile_scan(
     let range = opts.range.unwrap_or_else(|| default_range(model, fit, ip));
     check_range("scan", range)?;
     let values = linspace(range.0, range.1, opts.points);
-    let best = fit.bestfit[ip];
-    let start = values
-        .iter()
-        .enumerate()
-        .min_by(|a, b| (a.1 - best).abs().total_cmp(&(b.1 - best).abs()))
-        .map(|(i, _)| i)
-        .unwrap_or(0);
-
-    let chain = |idx: Vec<usize>| -> Result<Vec<(usize, FitResult)>, PrepareError> {
-        let mut init = fit.bestfit.clone();
-        let mut out = Vec::with_capacity(idx.len());
-        for i in idx {
-            init[ip] = values[i];
-            let mut fixed = fit.fixed.clone();
-            fixed[ip] = true;
-            let r = run_fit(
-                model,
-                data,
-                &FitOptions {
-                    init: Some(init.clone()),
-                    fixed: Some(fixed),
-                    ..Default::default()
-                },
-            )?;
-            if r.converged {
-                init.clone_from(&r.bestfit);
-            }
-            out.push((i, r));
-        }
-        Ok(out)
+    let fit_opts = FitOptions {
+        fixed: Some(fit.fixed.clone()),
+        ..Default::default()
     };
-    let (up, down) = rayon::join(
-        || chain((start..values.len()).collect()),
-        || chain((0..start).rev().collect()),
-    );
-    let mut fits: Vec<(usize, FitResult)> = up?.into_iter().chain(down?).collect();
-    fits.sort_by_key(|f| f.0);
-    let twice_nll: Vec<f64> = fits.iter().map(|f| f.1.twice_nll).collect();
+    let scan = profile_scan_around(model, data, fit.clone(), ip, &values, &fit_opts, false)?;
     Ok(ScanData {
-        par: model.par_names()[ip].clone(),
+        par: scan.par,
         par_index: ip,
-        delta_twice_nll: twice_nll.iter().map(|t| t - fit.twice_nll).collect(),
-        converged: fits.iter().map(|f| f.1.converged).collect(),
-        twice_nll,
-        values,
-        best_fit: best,
+        values: scan.values,
+        twice_nll: scan.twice_nll,
+        delta_twice_nll: scan.delta_twice_nll,
+        converged: scan.converged,
+        best_fit: fit.bestfit[ip],
         best_twice_nll: fit.twice_nll,
     })
 }

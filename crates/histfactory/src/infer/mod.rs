@@ -41,7 +41,7 @@ pub use hypotest::{
 };
 pub use intervals::{crossing, interp, upper_limit_from_grid, GridUpperLimit};
 pub use limits::{upper_limit, upper_limit_grid, UpperLimit, UpperLimitOptions};
-pub use scan::{delta_for_cl, profile_scan, ProfileScan, ScanInterval};
+pub use scan::{delta_for_cl, profile_scan, profile_scan_around, ProfileScan, ScanInterval};
 pub use test_statistics::{q0, qmu, qmu_tilde, tmu, tmu_tilde, TestStat};
 pub use toms748::{toms748, toms748_try, Toms748Options, Toms748Result};
 pub use toy_calculator::{sample_toy, ToyOptions, ToyResult};

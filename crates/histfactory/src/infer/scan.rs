@@ -1,7 +1,7 @@
 //! Profile likelihood scans of any parameter, and confidence intervals from them.
 //!
 //! At each scanned value the parameter is fixed and every other free parameter fitted
-//! (warm-started from the previous point's minimum); the scan reports `twice_nll` and
+//! (warm-started from the neighbouring point's minimum); the scan reports `twice_nll` and
 //! `Δtwice_nll = twice_nll − twice_nll_min`, where the minimum is the free fit's (or a scan
 //! point's, if one went lower: the free fit then missed the global minimum).
 //!
@@ -79,6 +79,108 @@ pub fn profile_scan(
             name: "par",
             message: format!("no parameter named \"{par}\""),
         })?;
+    check_values(values)?;
+    let free = fit(model, data, options).map_err(|e| InferError::Fit {
+        context: format!("profile scan of {par}: free fit"),
+        source: e,
+    })?;
+    profile_scan_around(model, data, free, index, values, options, progress)
+}
+
+/// A profile likelihood scan of parameter `index` over `values`, around a free fit
+/// already made with `options` (a figure's scan starts from the fit it shows).
+///
+/// The points are fitted outwards from the value nearest the free fit's, in increasing
+/// and in decreasing order (the two directions in parallel), each starting from its
+/// neighbour's minimum when that fit converged, and from the free fit's as a second start
+/// (restarts are on by default): neighbouring minima are close, so each fit is short.
+///
+/// # Errors
+/// [`InferError::InvalidArgument`] for an index out of range, a free fit of another
+/// model, or empty/non-finite values; [`InferError::Fit`] if a fit cannot be run.
+pub fn profile_scan_around(
+    model: &Model,
+    data: &[f64],
+    free: FitResult,
+    index: usize,
+    values: &[f64],
+    options: &FitOptions,
+    progress: bool,
+) -> Result<ProfileScan, InferError> {
+    let n = model.n_pars();
+    if index >= n || free.bestfit.len() != n {
+        return Err(InferError::InvalidArgument {
+            name: "profile scan",
+            message: format!(
+                "parameter index {index} and a free fit of {} parameters for a model of {n}",
+                free.bestfit.len()
+            ),
+        });
+    }
+    check_values(values)?;
+    let par = &model.par_names()[index];
+    let base_fixed = options
+        .fixed
+        .clone()
+        .unwrap_or_else(|| model.suggested_fixed());
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let best = free.bestfit[index];
+    let start = (0..order.len())
+        .min_by(|&a, &b| {
+            let d = |k: usize| (values[order[k]] - best).abs();
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap_or(0);
+    let bar = super::progress::bar(values.len() as u64, "profile scan", progress);
+    let chain = |idx: Vec<usize>| -> Result<Vec<(usize, FitResult)>, InferError> {
+        let mut warm = free.bestfit.clone();
+        let mut out = Vec::with_capacity(idx.len());
+        for i in idx {
+            let v = values[i];
+            let mut opts = options.clone();
+            let mut init = warm.clone();
+            init[index] = v;
+            let mut fixed = base_fixed.clone();
+            fixed[index] = true;
+            opts.init = Some(init);
+            opts.fixed = Some(fixed);
+            opts.extra_starts = vec![free.bestfit.clone()];
+            let r = fit(model, data, &opts).map_err(|e| InferError::Fit {
+                context: format!("profile scan of {par} at {v}"),
+                source: e,
+            })?;
+            // A fit that did not converge is no place to start the next one from.
+            if r.converged {
+                warm.clone_from(&r.bestfit);
+            }
+            bar.inc(1);
+            out.push((i, r));
+        }
+        Ok(out)
+    };
+    let (up, down) = rayon::join(
+        || chain(order[start..].to_vec()),
+        || chain(order[..start].iter().rev().copied().collect()),
+    );
+    bar.finish_and_clear();
+    let mut fits: Vec<(usize, FitResult)> = up?.into_iter().chain(down?).collect();
+    fits.sort_by_key(|f| f.0);
+    let twice_nll: Vec<f64> = fits.iter().map(|f| f.1.twice_nll).collect();
+    let min = twice_nll.iter().copied().fold(free.twice_nll, f64::min);
+    Ok(ProfileScan {
+        par: par.clone(),
+        par_index: index,
+        values: values.to_vec(),
+        delta_twice_nll: twice_nll.iter().map(|t| t - min).collect(),
+        twice_nll,
+        converged: fits.iter().map(|f| f.1.converged).collect(),
+        bestfits: fits.into_iter().map(|f| f.1.bestfit).collect(),
+        free,
+    })
+}
+
+fn check_values(values: &[f64]) -> Result<(), InferError> {
     if values.is_empty() {
         return Err(InferError::Empty {
             what: "scan values",
@@ -90,53 +192,7 @@ pub fn profile_scan(
             message: format!("must be finite, got {v}"),
         });
     }
-    let free = fit(model, data, options).map_err(|e| InferError::Fit {
-        context: format!("profile scan of {par}: free fit"),
-        source: e,
-    })?;
-    let base_fixed = options
-        .fixed
-        .clone()
-        .unwrap_or_else(|| model.suggested_fixed());
-    let bar = super::progress::bar(values.len() as u64, "profile scan", progress);
-    let mut warm = free.bestfit.clone();
-    let mut twice_nll = Vec::with_capacity(values.len());
-    let mut bestfits = Vec::with_capacity(values.len());
-    let mut converged = Vec::with_capacity(values.len());
-    for &v in values {
-        let mut opts = options.clone();
-        let mut init = warm.clone();
-        init[index] = v;
-        let mut fixed = base_fixed.clone();
-        fixed[index] = true;
-        opts.init = Some(init);
-        opts.fixed = Some(fixed);
-        // The free fit is a natural second start when the warm start sits in another
-        // valley (restarts are on by default).
-        opts.extra_starts = vec![free.bestfit.clone()];
-        let r = fit(model, data, &opts).map_err(|e| InferError::Fit {
-            context: format!("profile scan of {par} at {v}"),
-            source: e,
-        })?;
-        warm.clone_from(&r.bestfit);
-        twice_nll.push(r.twice_nll);
-        converged.push(r.converged);
-        bestfits.push(r.bestfit);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    let min = twice_nll.iter().copied().fold(free.twice_nll, f64::min);
-    let delta_twice_nll = twice_nll.iter().map(|t| t - min).collect();
-    Ok(ProfileScan {
-        par: par.to_string(),
-        par_index: index,
-        values: values.to_vec(),
-        twice_nll,
-        delta_twice_nll,
-        free,
-        bestfits,
-        converged,
-    })
+    Ok(())
 }
 
 /// `Δtwice_nll` for a two-sided interval at confidence level `cl` in one dimension:
