@@ -7,8 +7,8 @@ mod basin;
 pub mod minimizer;
 mod model_fit;
 
-pub(crate) use model_fit::fixed_poi_fit_on;
 pub use model_fit::{fit, fixed_poi_fit, FitOptions, FitResult, Restart};
+pub(crate) use model_fit::{fit_on, fixed_poi_fit_on};
 
 /// Errors of the fit layer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -184,6 +184,15 @@ pub(crate) fn fixed_poi_fit_on<'m>(
     run_keeping_hessian(model, data, opts, Some((poi, poi_value)), true, Some(obj))
 }
 
+/// [`fit`] on an objective built earlier for `data` (see [`fixed_poi_fit_on`]).
+pub(crate) fn fit_on<'m>(
+    obj: &mut TwiceNll<'m>,
+    data: &[f64],
+    opts: &FitOptions,
+) -> Result<FitResult, FitError> {
+    run_keeping_hessian(obj.model(), data, opts, None, false, Some(obj)).map(|(r, _)| r)
+}
+
 fn run(
     model: &Model,
     data: &[f64],

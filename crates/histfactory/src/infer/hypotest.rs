@@ -32,7 +32,7 @@ use super::test_statistics::TestStat;
 use super::toy_calculator::{run_toys, ToyOptions, ToyResult};
 use super::toys::{toy_expected_band, toy_pvalues};
 use super::InferError;
-use crate::fit::{fit, fixed_poi_fit_on, FitError, FitOptions, FitResult};
+use crate::fit::{fit_on, fixed_poi_fit_on, FitError, FitOptions, FitResult};
 use crate::likelihood::TwiceNll;
 use crate::model::Model;
 use std::cell::RefCell;
@@ -261,11 +261,7 @@ impl<'m> HypotestCalculator<'m> {
         let poi = model.poi_index().ok_or_else(|| {
             InferError::Poi("hypotest needs a model with a POI (built with --no-poi?)".into())
         })?;
-        let fixed = options
-            .fit
-            .fixed
-            .clone()
-            .unwrap_or_else(|| model.suggested_fixed());
+        let fixed = options.fit.fixed.as_deref().unwrap_or(&model.fixed);
         if fixed.get(poi).copied().unwrap_or(false) {
             return Err(InferError::Poi(format!(
                 "hypotest: the POI \"{}\" is fixed; it must float",
@@ -298,8 +294,11 @@ impl<'m> HypotestCalculator<'m> {
     pub fn free_fit(&mut self) -> Result<&FitResult, InferError> {
         if self.free.is_none() {
             let context = || "hypotest: free fit to the observed data".to_string();
-            let r =
-                fit(self.model, &self.data, &self.options.fit).map_err(|e| InferError::Fit {
+            let r = self
+                .on_nll(&self.observed_nll, &self.data, |obj| {
+                    fit_on(obj, &self.data, &self.options.fit)
+                })
+                .map_err(|e| InferError::Fit {
                     context: context(),
                     source: e,
                 })?;
@@ -344,15 +343,9 @@ impl<'m> HypotestCalculator<'m> {
             context: context(),
             source: e,
         };
-        let mut slot = nll.borrow_mut();
-        let obj = match &mut *slot {
-            Some(obj) => obj,
-            empty => empty.insert(
-                TwiceNll::new(self.model, data)
-                    .map_err(|e| fit_error(FitError::InvalidInput(e.to_string())))?,
-            ),
-        };
-        let (r, hessian) = fixed_poi_fit_on(obj, data, mu, &opts).map_err(fit_error)?;
+        let (r, hessian) = self
+            .on_nll(nll, data, |obj| fixed_poi_fit_on(obj, data, mu, &opts))
+            .map_err(fit_error)?;
         // Only the parameters of the fits that generate data (Asimov, toys) are used, not
         // their likelihood value: a conditional fit at the edge of the model (a POI of 0
         // that zeroes every rate, where the Poisson term of an empty bin is undefined) is
@@ -362,6 +355,25 @@ impl<'m> HypotestCalculator<'m> {
         } else {
             Ok((finite(r, context)?, hessian))
         }
+    }
+
+    /// `f` on the objective for `data` that `nll` holds, built on first use: every fit
+    /// of one data set shares its prepared data and buffers.
+    fn on_nll<R>(
+        &self,
+        nll: &NllSlot<'m>,
+        data: &[f64],
+        f: impl FnOnce(&mut TwiceNll<'m>) -> Result<R, FitError>,
+    ) -> Result<R, FitError> {
+        let mut slot = nll.borrow_mut();
+        let obj = match &mut *slot {
+            Some(obj) => obj,
+            empty => empty.insert(
+                TwiceNll::new(self.model, data)
+                    .map_err(|e| FitError::InvalidInput(e.to_string()))?,
+            ),
+        };
+        f(obj)
     }
 
     fn poi_name(&self) -> &str {
@@ -397,10 +409,14 @@ impl<'m> HypotestCalculator<'m> {
             &conditional.bestfit,
         ));
         let context = || "hypotest: free fit to the Asimov data".to_string();
-        let free = fit(self.model, &asimov_data, &opts).map_err(|e| InferError::Fit {
-            context: context(),
-            source: e,
-        })?;
+        let free = self
+            .on_nll(&self.asimov_nll, &asimov_data, |obj| {
+                fit_on(obj, &asimov_data, &opts)
+            })
+            .map_err(|e| InferError::Fit {
+                context: context(),
+                source: e,
+            })?;
         let free = finite(free, context)?;
         self.asimov = Some((Arc::new(conditional), Arc::new(asimov_data), Arc::new(free)));
         Ok(())
@@ -640,15 +656,9 @@ impl<'m> HypotestCalculator<'m> {
 /// conditional fit may have held the POI outside them), fixed ones at their configured
 /// values.
 pub(crate) fn warm_start(model: &Model, opts: &FitOptions, previous: &[f64]) -> Vec<f64> {
-    let bounds = opts
-        .bounds
-        .clone()
-        .unwrap_or_else(|| model.suggested_bounds());
-    let fixed = opts
-        .fixed
-        .clone()
-        .unwrap_or_else(|| model.suggested_fixed());
-    let init = opts.init.clone().unwrap_or_else(|| model.suggested_init());
+    let bounds = opts.bounds.as_deref().unwrap_or(&model.bounds);
+    let fixed = opts.fixed.as_deref().unwrap_or(&model.fixed);
+    let init = opts.init.as_deref().unwrap_or(&model.init);
     previous
         .iter()
         .enumerate()
