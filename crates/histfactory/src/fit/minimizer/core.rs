@@ -13,7 +13,7 @@
 //! condition; a non-finite value (the objective's forbidden region) or gradient is never
 //! accepted: the step shrinks by 4 and the search goes on.
 
-use super::linalg::{cholesky_in_place, cholesky_solve};
+use super::linalg::{factor_upper, restore_symmetric, solve_upper, upper_pivot};
 
 /// Relative pivot below which the scaled Hessian at the minimum counts as singular (a
 /// correlation of 1 - 5e-11 between two parameters; genuine ones stay far from it).
@@ -79,10 +79,14 @@ struct Work {
     /// Scale of the initial inverse Hessian, kept across memory resets.
     gamma: f64,
     bind: Vec<bool>,
-    /// Exact Hessian (`m * m`, in a buffer that may be longer) and its factor: allocated
-    /// on the first Newton step (see [`Work::newton_buffers`]), empty before.
+    /// Exact Hessian (`m * m`, in a buffer that may be longer; allocated on the first
+    /// Newton step, see [`Work::newton_buffers`], empty before) and, in the same buffer,
+    /// its factor: the Hessian is its strict lower triangle and `hdiag`, the factor of its
+    /// free rows and columns is in the upper triangle ([`factor_upper`]). One `m * m`
+    /// matrix instead of two; the full Hessian is restored at the end of the run.
     hess: Vec<f64>,
-    chol: Vec<f64>,
+    /// The Hessian's diagonal, taken when it is evaluated.
+    hdiag: Vec<f64>,
     rhs: Vec<f64>,
     free_idx: Vec<usize>,
     /// The free set `chol` was factorised for, and whether that factorisation needed no
@@ -112,7 +116,7 @@ impl Work {
             gamma: f64::NAN,
             bind: vec![false; m],
             hess: Vec::new(),
-            chol: Vec::new(),
+            hdiag: Vec::new(),
             rhs: vec![0.0; m],
             free_idx: Vec::with_capacity(m),
             chol_free: Vec::with_capacity(m),
@@ -120,15 +124,30 @@ impl Work {
         }
     }
 
-    /// Allocates the Hessian and its factor. Not done up front: a run that ends in the
+    /// Allocates the Hessian's buffer. Not done up front: a run that ends in the
     /// quasi-Newton phase (a restart stopped on its way into a known minimum) never needs
-    /// these two `m * m` matrices, and at a few hundred parameters they are megabytes each.
-    /// The Hessian's buffer has at least `hess_len` entries.
+    /// this `m * m` matrix, and at a few hundred parameters it is megabytes. The buffer has
+    /// at least `hess_len` entries.
     fn newton_buffers(&mut self, hess_len: usize) {
         let mm = self.m * self.m;
         if self.hess.is_empty() && mm > 0 {
             self.hess = vec![0.0; hess_len.max(mm)];
-            self.chol = vec![0.0; mm];
+            self.hdiag = vec![0.0; self.m];
+        }
+    }
+
+    /// Evaluates the Hessian at `x` into `hess` and takes its diagonal (which the factor
+    /// overwrites).
+    fn eval_hessian<O: Objective + ?Sized>(&mut self, obj: &mut O, hess_len: usize) {
+        self.newton_buffers(hess_len);
+        obj.hessian(&self.x, &mut self.hess);
+        self.take_diagonal();
+    }
+
+    fn take_diagonal(&mut self) {
+        let m = self.m;
+        for (i, d) in self.hdiag.iter_mut().enumerate() {
+            *d = self.hess[i * m + i];
         }
     }
 
@@ -271,7 +290,7 @@ impl Work {
         let maxdiag = self
             .free_idx
             .iter()
-            .fold(0.0_f64, |a, &i| a.max(self.hess[i * m + i].abs()));
+            .fold(0.0_f64, |a, &i| a.max(self.hdiag[i].abs()));
         let reuse = match self.chol_pd {
             Some(pd) if !refactor && self.chol_free == self.free_idx => Some(pd),
             _ => None,
@@ -280,13 +299,7 @@ impl Work {
         let mut pos_def = reuse.unwrap_or(true);
         let mut ok = reuse.is_some();
         for attempt in 0..if reuse.is_some() { 0 } else { 40 } {
-            for (a, &i) in self.free_idx.iter().enumerate() {
-                for (b, &j) in self.free_idx.iter().enumerate() {
-                    self.chol[a * k + b] = self.hess[i * m + j];
-                }
-                self.chol[a * k + a] += shift;
-            }
-            if cholesky_in_place(&mut self.chol[..k * k], k) {
+            if factor_upper(&mut self.hess, m, &self.free_idx, &self.hdiag, shift) {
                 ok = true;
                 break;
             }
@@ -306,7 +319,7 @@ impl Work {
             self.rhs[a] = -self.g[i];
         }
         if ok {
-            cholesky_solve(&self.chol[..k * k], k, &mut self.rhs[..k]);
+            solve_upper(&self.hess, m, &self.free_idx, &mut self.rhs[..k]);
         } else {
             // Hopeless Hessian (NaN entries): scaled steepest descent.
             let sc = 1.0 / maxdiag.max(1.0);
@@ -316,7 +329,7 @@ impl Work {
         }
         for i in 0..m {
             if self.bind[i] {
-                let hii = self.hess[i * m + i];
+                let hii = self.hdiag[i];
                 let sc = if hii > 0.0 {
                     1.0 / hii
                 } else {
@@ -460,6 +473,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
     if let Some(h) = h0 {
         w.newton_buffers(hess_len);
         w.hess[..m * m].copy_from_slice(h);
+        w.take_diagonal();
         have_hess = true;
         fresh = false;
     }
@@ -487,8 +501,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
             let recompute = fresh || !have_hess || gn > REUSE_CONTRACTION * prev_gn;
             exact_step = recompute;
             if recompute && !hess_at_x {
-                w.newton_buffers(hess_len);
-                obj.hessian(&w.x, &mut w.hess);
+                w.eval_hessian(obj, hess_len);
                 hess_at_x = true;
                 have_hess = true;
             }
@@ -614,8 +627,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         return result(w, f, status, message, iterations, newton_iterations);
     }
     if !hess_at_x {
-        w.newton_buffers(hess_len);
-        obj.hessian(&w.x, &mut w.hess);
+        w.eval_hessian(obj, hess_len);
     }
     // Active set at the end: exactly at a bound with the gradient pushing outwards.
     let mut active = vec![false; m];
@@ -628,9 +640,6 @@ pub(crate) fn run<O: Objective + ?Sized>(
     }
     let k = w.free_idx.len();
     for (a, &i) in w.free_idx.iter().enumerate() {
-        for (b, &j) in w.free_idx.iter().enumerate() {
-            w.chol[a * k + b] = w.hess[i * m + j];
-        }
         w.rhs[a] = w.g[i];
     }
     // Positive definite in a numerically meaningful sense: the factorisation succeeds and
@@ -640,13 +649,13 @@ pub(crate) fn run<O: Objective + ?Sized>(
     // singular Hessian whose factorisation succeeds or fails by the last bit of rounding;
     // it must be reported as a flat direction either way, not as a minimum with
     // astronomically large uncertainties.
-    let pos_def = cholesky_in_place(&mut w.chol[..k * k], k)
+    let pos_def = factor_upper(&mut w.hess, m, &w.free_idx, &w.hdiag, 0.0)
         && w.free_idx.iter().enumerate().all(|(a, &i)| {
-            let l = w.chol[a * k + a];
-            l * l > SINGULAR_PIVOT * w.hess[i * m + i]
+            let l = upper_pivot(&w.hess, m, &w.free_idx, a);
+            l * l > SINGULAR_PIVOT * w.hdiag[i]
         });
     let edm = if pos_def {
-        cholesky_solve(&w.chol[..k * k], k, &mut w.rhs[..k]);
+        solve_upper(&w.hess, m, &w.free_idx, &mut w.rhs[..k]);
         0.5 * w
             .free_idx
             .iter()
@@ -664,6 +673,10 @@ pub(crate) fn run<O: Objective + ?Sized>(
     } else {
         (status, message)
     };
+    // The caller gets the Hessian whole; its upper triangle is mirrored from the lower
+    // one, which every factorisation reads (the exact Hessian's two triangles differ in
+    // the last bits).
+    restore_symmetric(&mut w.hess[..m * m], m, &w.hdiag);
     let mut r = result(w, f, status, message, iterations, newton_iterations);
     r.hess_valid = true;
     r.pos_def = pos_def;

@@ -78,8 +78,8 @@ mod reduced;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use linalg::{cholesky_in_place, cholesky_solve};
 pub use linalg::{covariance_from_hessian, Covariance};
+pub(crate) use linalg::{covariance_in_place, factor_upper, restore_symmetric, solve_upper};
 pub use reduced::{EvalCounts, Reduced};
 
 use super::{FitError, Objective};
@@ -228,6 +228,35 @@ impl MinimizeOutcome {
     }
 }
 
+/// Spreads the free-parameter Hessian (`m * m` at the front of `h`, `m = free.len()`) to
+/// its full layout (`n * n`; rows and columns of the others zero) in the same buffer, which
+/// has room for it (the core allocates `n * n`): no second matrix. Each entry moves to an
+/// index no earlier than its own (`i >= a`, `j >= b`), so moving them in decreasing order
+/// never overwrites one still to be read.
+fn expand_in_place(h: &mut Vec<f64>, free: &[usize], n: usize) {
+    let m = free.len();
+    h.resize(n * n, 0.0);
+    if m == n {
+        return;
+    }
+    for (a, &i) in free.iter().enumerate().rev() {
+        for (b, &j) in free.iter().enumerate().rev() {
+            h[i * n + j] = h[a * m + b];
+        }
+    }
+    let mut is_free = vec![false; n];
+    for &i in free {
+        is_free[i] = true;
+    }
+    for i in 0..n {
+        for j in 0..n {
+            if !(is_free[i] && is_free[j]) {
+                h[i * n + j] = 0.0;
+            }
+        }
+    }
+}
+
 /// A caller's stop condition for [`minimize_until`]: `(x, f, grad)` after an accepted step.
 pub type StopFn<'a> = dyn FnMut(&[f64], f64, &[f64]) -> bool + 'a;
 
@@ -372,16 +401,9 @@ pub fn minimize_until<O: Objective + ?Sized>(
         grad[i] = r.g[k];
         at_bound[i] = r.active[k];
     }
-    let hessian = if r.hess_valid && m == n {
-        // Nothing fixed: the free Hessian already has the full layout.
-        r.hess
-    } else if r.hess_valid {
-        let mut h = vec![0.0; n * n];
-        for (a, &i) in free.iter().enumerate() {
-            for (b, &j) in free.iter().enumerate() {
-                h[i * n + j] = r.hess[a * m + b];
-            }
-        }
+    let hessian = if r.hess_valid {
+        let mut h = r.hess;
+        expand_in_place(&mut h, free, n);
         h
     } else {
         Vec::new()
