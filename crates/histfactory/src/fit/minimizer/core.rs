@@ -38,7 +38,8 @@ pub(crate) struct CoreResult {
     pub pos_def: bool,
     pub edm: f64,
     pub grad_norm: f64,
-    /// Free parameters held at a bound by the gradient.
+    /// Free parameters held at a bound by the gradient; empty (none) if the final Hessian
+    /// was not evaluated.
     pub active: Vec<bool>,
 }
 
@@ -102,9 +103,12 @@ impl Work {
             mem,
             x: vec![0.0; m],
             g: vec![0.0; m],
-            d: vec![0.0; m],
-            xt: vec![0.0; m],
-            gt: vec![0.0; m],
+            // The step's buffers are allocated with the first step (`step_buffers`): a fit
+            // that starts at its minimum takes none, and on a small model it lasts a
+            // microsecond or two, of which each allocation is a noticeable part.
+            d: Vec::new(),
+            xt: Vec::new(),
+            gt: Vec::new(),
             // The L-BFGS pairs are allocated with the first pair (`push_pair`): a fit that
             // runs Newton steps only never needs them.
             s: Vec::new(),
@@ -114,13 +118,24 @@ impl Work {
             hist_len: 0,
             hist_next: 0,
             gamma: f64::NAN,
-            bind: vec![false; m],
+            bind: Vec::new(),
             hess: Vec::new(),
             hdiag: Vec::new(),
             rhs: vec![0.0; m],
             free_idx: Vec::with_capacity(m),
-            chol_free: Vec::with_capacity(m),
+            chol_free: Vec::new(),
             chol_pd: None,
+        }
+    }
+
+    /// Allocates the buffers a step needs (see [`Work::new`]).
+    fn step_buffers(&mut self) {
+        if self.d.is_empty() && self.m > 0 {
+            let m = self.m;
+            self.d = vec![0.0; m];
+            self.xt = vec![0.0; m];
+            self.gt = vec![0.0; m];
+            self.bind = vec![false; m];
         }
     }
 
@@ -436,6 +451,8 @@ pub(crate) fn run<O: Objective + ?Sized>(
     let mut w = Work::new(m, opts.memory.max(1));
     w.x.copy_from_slice(x0);
     let mut f = obj.value_and_grad(&w.x, &mut w.g);
+    // `active` is allocated by the caller only where it is computed (the final Hessian):
+    // a small fit is a few microseconds, and each allocation counts.
     let result =
         |w: Work, f: f64, status: Status, message: String, it: usize, nit: usize| CoreResult {
             grad_norm: proj_grad_norm(&w.x, &w.g, lo, hi),
@@ -450,7 +467,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
             hess_valid: false,
             pos_def: false,
             edm: f64::NAN,
-            active: vec![false; m],
+            active: Vec::new(),
         };
     if !f.is_finite() || w.g.iter().any(|v| !v.is_finite()) {
         let msg = format!("objective or gradient not finite at the start (f = {f})");
@@ -495,6 +512,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
                 format!("{iterations} iterations, projected gradient {gn:.3e} > {tol:.3e}"),
             );
         }
+        w.step_buffers();
         w.set_binding(lo, hi);
         let mut exact_step = false;
         let (model_dec, pos_def) = if newton {

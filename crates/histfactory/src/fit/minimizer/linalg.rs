@@ -88,22 +88,25 @@ pub(crate) fn factor_upper(
     }
     for j in 0..k {
         let rj = idx[j] * n + off;
-        let d = buf[rj + j];
+        // Row j (read) lies wholly before the rows after it (written): `idx` is increasing.
+        let (head, tail) = buf.split_at_mut(rj + k);
+        let uj = &mut head[rj + j..];
+        let d = uj[0];
         // A non-positive (or NaN) pivot means the matrix is not positive definite.
         if d.is_nan() || d <= 0.0 {
             return false;
         }
         let ujj = d.sqrt();
-        buf[rj + j] = ujj;
-        for v in &mut buf[rj + j + 1..rj + k] {
+        uj[0] = ujj;
+        for v in &mut uj[1..] {
             *v /= ujj;
         }
-        for i in j + 1..k {
-            let ri = idx[i] * n + off;
-            let uji = buf[rj + i];
-            // Row j (read) lies wholly before row i (written): `idx` is increasing.
-            let (head, tail) = buf.split_at_mut(ri);
-            for (t, s) in tail[i..k].iter_mut().zip(&head[rj + i..rj + k]) {
+        let uj = &uj[1..];
+        for (q, &ri) in idx[j + 1..].iter().enumerate() {
+            let i = j + 1 + q;
+            let start = ri * n + off - (rj + k);
+            let uji = uj[q];
+            for (t, s) in tail[start + i..start + k].iter_mut().zip(&uj[q..]) {
                 *t -= uji * s;
             }
         }
@@ -121,24 +124,28 @@ pub(crate) fn upper_pivot(buf: &[f64], n: usize, idx: &[usize], a: usize) -> f64
 pub(crate) fn solve_upper(buf: &[f64], n: usize, idx: &[usize], b: &mut [f64]) {
     let k = idx.len();
     let off = n - k;
-    let row = |a: usize| &buf[idx[a] * n + off..idx[a] * n + off + k];
+    // Row `a` of U from its diagonal on: `U[a][a..k]`.
+    let row = |a: usize| {
+        let start = idx[a] * n + off;
+        &buf[start + a..start + k]
+    };
     // Forward, by columns of L (rows of U): each b[i] has its products subtracted in
     // increasing order, as the row-wise dot product of `cholesky_solve` does.
     for p in 0..k {
         let u = row(p);
-        let y = b[p] / u[p];
+        let y = b[p] / u[0];
         b[p] = y;
-        for (bi, ui) in b[p + 1..].iter_mut().zip(&u[p + 1..]) {
+        for (bi, ui) in b[p + 1..k].iter_mut().zip(&u[1..]) {
             *bi -= ui * y;
         }
     }
     for i in (0..k).rev() {
         let u = row(i);
         let mut s = b[i];
-        for p in (i + 1)..k {
-            s -= u[p] * b[p];
+        for (ui, bp) in u[1..].iter().zip(&b[i + 1..k]) {
+            s -= ui * bp;
         }
-        b[i] = s / u[i];
+        b[i] = s / u[0];
     }
 }
 
@@ -187,6 +194,12 @@ impl Covariance {
     /// [`Covariance::correlation`], computed in the covariance's own buffer (no second
     /// `n * n` matrix).
     pub fn into_correlation(self) -> Vec<f64> {
+        self.into_std_errors_and_correlation().1
+    }
+
+    /// [`Covariance::std_errors`] and [`Covariance::into_correlation`] together (the
+    /// standard errors computed once).
+    pub fn into_std_errors_and_correlation(self) -> (Vec<f64>, Vec<f64>) {
         let n = self.n;
         let sd = self.std_errors();
         let mut c = self.cov;
@@ -201,7 +214,7 @@ impl Covariance {
                 };
             }
         }
-        c
+        (sd, c)
     }
 }
 
@@ -239,10 +252,12 @@ pub(crate) fn covariance_in_place(mut hess: Vec<f64>, n: usize, scale: f64) -> O
         .filter(|&i| (0..n).any(|j| hess[i * n + j] != 0.0))
         .collect();
     let m = keep.len();
-    let hdiag = diagonal(&hess, n);
-    let mut cdiag = vec![0.0; n];
+    // The Hessian's diagonal, then (once factorised) the covariance's: one vector for both.
+    let mut diag = diagonal(&hess, n);
     let mut forced = false;
-    if factor_upper(&mut hess, n, &keep, &hdiag, 0.0) {
+    if factor_upper(&mut hess, n, &keep, &diag, 0.0) {
+        let cdiag = &mut diag;
+        cdiag.fill(0.0);
         let mut col = vec![0.0; m];
         for (b, &j) in keep.iter().enumerate() {
             col.iter_mut().for_each(|v| *v = 0.0);
@@ -261,7 +276,7 @@ pub(crate) fn covariance_in_place(mut hess: Vec<f64>, n: usize, scale: f64) -> O
         let sub = DMatrix::from_fn(m, m, |a, b| {
             let (i, j) = (keep[a.max(b)], keep[a.min(b)]);
             if i == j {
-                hdiag[i]
+                diag[i]
             } else {
                 hess[i * n + j]
             }
@@ -272,6 +287,8 @@ pub(crate) fn covariance_in_place(mut hess: Vec<f64>, n: usize, scale: f64) -> O
             return None;
         }
         let floor = 1e-12 * lmax;
+        let cdiag = &mut diag;
+        cdiag.fill(0.0);
         for (a, &i) in keep.iter().enumerate() {
             for (b, &j) in keep.iter().enumerate().take(a + 1) {
                 let mut s = 0.0;
@@ -287,19 +304,20 @@ pub(crate) fn covariance_in_place(mut hess: Vec<f64>, n: usize, scale: f64) -> O
             }
         }
     }
-    // Parameters not kept have zero rows and columns.
-    let mut kept = vec![false; n];
-    for &i in &keep {
-        kept[i] = true;
-    }
-    for i in 0..n {
-        for j in 0..i {
-            if !(kept[i] && kept[j]) {
-                hess[i * n + j] = 0.0;
+    // Parameters not kept have zero rows and columns (their diagonal is zero already).
+    if m < n {
+        let mut next = keep.iter().copied().peekable();
+        for i in 0..n {
+            if next.next_if_eq(&i).is_some() {
+                continue;
+            }
+            hess[i * n..i * n + i].fill(0.0);
+            for j in i + 1..n {
+                hess[j * n + i] = 0.0;
             }
         }
     }
-    restore_symmetric(&mut hess, n, &cdiag);
+    restore_symmetric(&mut hess, n, &diag);
     Some(Covariance {
         n,
         cov: hess,
