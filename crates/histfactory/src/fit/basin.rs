@@ -8,7 +8,9 @@
 //! model is in its basin: one Newton step with `H_b` from there lands next to `x_b`. Such a
 //! restart is stopped and reported as having joined the first minimum.
 
-use super::minimizer::{factor_upper, restore_symmetric, solve_upper, MinimizeOutcome};
+use super::minimizer::{
+    factor_upper, restore_symmetric, Covariance, MinimizeOutcome, PackedFactor,
+};
 
 /// Largest predicted rise above the minimum (in twice_nll units: 2 is a bit over one
 /// standard deviation in one parameter) at which the quadratic model is trusted.
@@ -21,38 +23,37 @@ const LANDING_RTOL: f64 = 0.1;
 
 /// The quadratic model of a converged minimum.
 ///
-/// It holds the minimum's own `n * n` Hessian, taken from the outcome and factorised in
-/// place (the Hessian in the strict lower triangle and a diagonal vector, the factor of its
-/// free block in the upper triangle, see `factor_upper`), and gives it back whole
-/// ([`Basin::give_back`]): at a few hundred parameters each such matrix is megabytes, and
-/// this way the model costs no matrix besides the one the minimum already had. It is only
-/// read while restarts are watched, so restarts run side by side share it, each with its
-/// own [`BasinScratch`].
+/// It holds only the Cholesky factor `U` of the minimum's Hessian over its free parameters
+/// (`UᵀU = H_b`), packed: half an `n * n` matrix, and enough for both the model (`H_b d =
+/// Uᵀ(U d)`) and the covariance, should this minimum stay the best ([`Basin::covariance`],
+/// identical to the one from the Hessian). The Hessian itself is factorised in its own
+/// buffer and, unless the caller needs it afterwards, given up: at a few hundred parameters
+/// it is megabytes, and the restart this basin watches may hold a Hessian of its own. It
+/// is only read while restarts are watched, so restarts run side by side share it, each
+/// with its own [`BasinScratch`].
 pub(crate) struct Basin {
     x: Vec<f64>,
     f: f64,
     g: Vec<f64>,
     /// Indices of the parameters that were free.
     free: Vec<usize>,
-    n: usize,
-    /// `H_b` (all `n` parameters; fixed ones have zero rows) and the factor of its free
-    /// block, in split storage.
-    buf: Vec<f64>,
-    hdiag: Vec<f64>,
+    u: PackedFactor,
 }
 
 /// One watcher's work vectors (length: the number of free parameters).
 pub(crate) struct BasinScratch {
     d: Vec<f64>,
+    t: Vec<f64>,
     hd: Vec<f64>,
     r: Vec<f64>,
     z: Vec<f64>,
 }
 
 impl Basin {
-    /// The basin of `min`, if it is a converged minimum with a positive-definite Hessian;
-    /// it then holds `min`'s Hessian (`min.hessian` is empty until [`Basin::give_back`]).
-    pub(crate) fn take(min: &mut MinimizeOutcome) -> Option<Basin> {
+    /// The basin of `min`, if it is a converged minimum with a positive-definite Hessian.
+    /// `min.hessian` is then emptied (the basin's factor stands in for it) unless
+    /// `keep_hessian`.
+    pub(crate) fn take(min: &mut MinimizeOutcome, keep_hessian: bool) -> Option<Basin> {
         let n = min.x.len();
         if !min.converged || !min.hessian_pos_def || min.hessian.len() != n * n {
             return None;
@@ -60,28 +61,26 @@ impl Basin {
         let free: Vec<usize> = (0..n).filter(|&i| !min.fixed[i]).collect();
         let mut buf = std::mem::take(&mut min.hessian);
         let hdiag: Vec<f64> = (0..n).map(|i| buf[i * n + i]).collect();
-        if !factor_upper(&mut buf, n, &free, &hdiag, 0.0) {
+        let factored = factor_upper(&mut buf, n, &free, &hdiag, 0.0);
+        let u = factored.then(|| PackedFactor::from_upper(&buf, n, &free));
+        if !factored || keep_hessian {
+            // The outcome's Hessian is exactly symmetric: restored bit for bit.
             restore_symmetric(&mut buf, n, &hdiag);
             min.hessian = buf;
-            return None;
         }
         Some(Basin {
             x: min.x.clone(),
             f: min.fval,
             g: min.grad.clone(),
             free,
-            n,
-            buf,
-            hdiag,
+            u: u?,
         })
     }
 
-    /// Returns the Hessian to the minimum it was taken from, whole again (the outcome's
-    /// Hessian is exactly symmetric, so it is restored bit for bit).
-    pub(crate) fn give_back(self, min: &mut MinimizeOutcome) {
-        let mut buf = self.buf;
-        restore_symmetric(&mut buf, self.n, &self.hdiag);
-        min.hessian = buf;
+    /// The covariance `scale H_b^-1` (fixed parameters: zero rows and columns), the same
+    /// as [`super::minimizer::covariance_in_place`] on the minimum's Hessian.
+    pub(crate) fn covariance(&self, scale: f64) -> Covariance {
+        self.u.covariance(&self.free, self.x.len(), scale)
     }
 
     /// Work vectors for one watched descent.
@@ -89,31 +88,10 @@ impl Basin {
         let k = self.free.len();
         BasinScratch {
             d: vec![0.0; k],
+            t: vec![0.0; k],
             hd: vec![0.0; k],
             r: vec![0.0; k],
             z: vec![0.0; k],
-        }
-    }
-
-    /// `s.hd = H_b s.d` over the free block, from the strict lower triangle and the
-    /// diagonal, row by row (contiguous reads); each entry's terms are added in increasing
-    /// column order, as a dot product with the whole row would.
-    fn hessian_times_d(&self, s: &mut BasinScratch) {
-        let n = self.n;
-        let free = &self.free;
-        s.hd.fill(0.0);
-        for (a, &i) in free.iter().enumerate() {
-            let row = &self.buf[i * n..i * n + i];
-            let da = s.d[a];
-            let mut acc = 0.0;
-            for (b, &j) in free[..a].iter().enumerate() {
-                acc += row[j] * s.d[b];
-            }
-            acc += self.hdiag[i] * da;
-            s.hd[a] = acc;
-            for (b, &j) in free[..a].iter().enumerate() {
-                s.hd[b] += row[j] * da;
-            }
         }
     }
 
@@ -123,7 +101,7 @@ impl Basin {
         for (a, &i) in self.free.iter().enumerate() {
             s.d[a] = x[i] - self.x[i];
         }
-        self.hessian_times_d(s);
+        self.u.gram_times(&s.d, &mut s.t, &mut s.hd);
         // r = g - g_b - H d and the model's rise g_bᵀd + ½ dᵀHd.
         let (mut dhd, mut gd) = (0.0, 0.0);
         for a in 0..k {
@@ -142,7 +120,7 @@ impl Basin {
         }
         // |H⁻¹ r|_H² = rᵀ H⁻¹ r: how far from x_b a Newton step with H_b lands.
         s.z.copy_from_slice(&s.r);
-        solve_upper(&self.buf, self.n, &self.free, &mut s.z);
+        self.u.solve(&mut s.z);
         let rr: f64 = s.z.iter().zip(&s.r).map(|(a, b)| a * b).sum();
         rr <= LANDING_RTOL * LANDING_RTOL * dhd.max(1e-300)
     }

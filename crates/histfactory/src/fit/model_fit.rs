@@ -269,7 +269,7 @@ fn run_keeping_hessian<'m>(
         iterations: 0,
         evaluations: 0,
     };
-    let mut best = Best::new(ctx.descend(obj, &init, "init")?);
+    let mut best = Best::new(ctx.descend(obj, &init, "init")?, keep_hessian);
 
     if opts.restarts && best.out.fval.is_finite() {
         let mut starts = opts.extra_starts.clone();
@@ -372,34 +372,39 @@ fn run_keeping_hessian<'m>(
             best.offer(r);
         }
     }
-    let best = best.into_outcome();
+    let (best, basin) = best.into_parts();
     let (restarts, iterations, evaluations) = (ctx.restarts, ctx.iterations, ctx.evaluations);
     let hessian = if keep_hessian {
         best.hessian.clone()
     } else {
         Vec::new()
     };
-    let r = result(model, best, fixed, restarts, iterations, evaluations);
+    let r = result(model, best, basin, fixed, restarts, iterations, evaluations);
     Ok((r, hessian))
 }
 
 /// The lowest minimum so far, and the quadratic basin that restarts are watched against
-/// (built on first use, from the minimum's own Hessian, which it holds meanwhile: no second
-/// `n * n` matrix).
+/// (built on first use from the minimum's Hessian, whose `n * n` buffer it gives up for
+/// half as much, the packed factor, unless the caller wants the Hessian back).
 struct Best {
     out: MinimizeOutcome,
     /// `None` until first asked for; `Some(None)` if the minimum has no usable basin.
     basin: Option<Option<Basin>>,
+    keep_hessian: bool,
 }
 
 impl Best {
-    fn new(out: MinimizeOutcome) -> Self {
-        Best { out, basin: None }
+    fn new(out: MinimizeOutcome, keep_hessian: bool) -> Self {
+        Best {
+            out,
+            basin: None,
+            keep_hessian,
+        }
     }
 
     fn basin(&mut self) -> Option<&Basin> {
         if self.basin.is_none() {
-            self.basin = Some(Basin::take(&mut self.out));
+            self.basin = Some(Basin::take(&mut self.out, self.keep_hessian));
         }
         self.basin.as_ref().and_then(Option::as_ref)
     }
@@ -416,12 +421,10 @@ impl Best {
         }
     }
 
-    /// The minimum, with its Hessian back in place.
-    fn into_outcome(mut self) -> MinimizeOutcome {
-        if let Some(Some(basin)) = self.basin.take() {
-            basin.give_back(&mut self.out);
-        }
-        self.out
+    /// The minimum, and its basin if one was built (which then holds the factor the
+    /// covariance comes from, if the outcome's Hessian was given up).
+    fn into_parts(self) -> (MinimizeOutcome, Option<Basin>) {
+        (self.out, self.basin.flatten())
     }
 }
 
@@ -658,6 +661,7 @@ fn status_line(status: Status, message: &str) -> String {
 fn result(
     model: &Model,
     mut out: MinimizeOutcome,
+    basin: Option<Basin>,
     fixed: Vec<bool>,
     restarts: Vec<Restart>,
     iterations: usize,
@@ -670,8 +674,12 @@ fn result(
     let converged =
         out.converged || (out.status == Status::HessianNotPosDef && flat_not_saddle(&out));
     // The Hessian's buffer becomes the covariance, then the correlations: the result's one
-    // `n * n` matrix is the only one alive.
-    let covariance = covariance_in_place(std::mem::take(&mut out.hessian), n, 2.0);
+    // `n * n` matrix is the only one alive. A minimum whose Hessian was given up for its
+    // basin's factor has the covariance solved from that factor (identical).
+    let covariance = match basin {
+        Some(b) if out.hessian.is_empty() => Some(b.covariance(2.0)),
+        _ => covariance_in_place(std::mem::take(&mut out.hessian), n, 2.0),
+    };
     let (uncertainties, correlations) = match covariance {
         Some(c) => c.into_std_errors_and_correlation(),
         None => (vec![f64::NAN; n], vec![f64::NAN; n * n]),

@@ -124,11 +124,19 @@ pub(crate) fn upper_pivot(buf: &[f64], n: usize, idx: &[usize], a: usize) -> f64
 pub(crate) fn solve_upper(buf: &[f64], n: usize, idx: &[usize], b: &mut [f64]) {
     let k = idx.len();
     let off = n - k;
-    // Row `a` of U from its diagonal on: `U[a][a..k]`.
-    let row = |a: usize| {
-        let start = idx[a] * n + off;
-        &buf[start + a..start + k]
-    };
+    solve_rows(
+        |a| {
+            let start = idx[a] * n + off;
+            &buf[start + a..start + k]
+        },
+        k,
+        b,
+    );
+}
+
+/// Solves `UᵀU x = b` in place, `row(a)` giving `U[a][a..k]` (row `a` of the upper factor
+/// from its diagonal on), for any storage of `U`.
+fn solve_rows<'r>(row: impl Fn(usize) -> &'r [f64], k: usize, b: &mut [f64]) {
     // Forward, by columns of L (rows of U): each b[i] has its products subtracted in
     // increasing order, as the row-wise dot product of `cholesky_solve` does.
     for p in 0..k {
@@ -146,6 +154,82 @@ pub(crate) fn solve_upper(buf: &[f64], n: usize, idx: &[usize], b: &mut [f64]) {
             s -= ui * bp;
         }
         b[i] = s / u[0];
+    }
+}
+
+/// An upper Cholesky factor `U` (`k * k`) in packed storage: its rows from the diagonal
+/// on, one after another, `k (k + 1) / 2` entries: half an `n * n` matrix, for holding a
+/// factor while the matrix's own buffer is given up.
+#[derive(Debug, Clone)]
+pub(crate) struct PackedFactor {
+    k: usize,
+    u: Vec<f64>,
+}
+
+impl PackedFactor {
+    /// Packs the factor [`factor_upper`] left in `buf`.
+    pub(crate) fn from_upper(buf: &[f64], n: usize, idx: &[usize]) -> Self {
+        let k = idx.len();
+        let off = n - k;
+        let mut u = Vec::with_capacity(k * (k + 1) / 2);
+        for (a, &i) in idx.iter().enumerate() {
+            u.extend_from_slice(&buf[i * n + off + a..i * n + off + k]);
+        }
+        PackedFactor { k, u }
+    }
+
+    /// `U[a][a..k]`.
+    fn row(&self, a: usize) -> &[f64] {
+        let start = a * (2 * self.k - a + 1) / 2;
+        &self.u[start..start + self.k - a]
+    }
+
+    /// Solves `UᵀU x = b` in place; bit-identical to [`solve_upper`] on the unpacked factor.
+    pub(crate) fn solve(&self, b: &mut [f64]) {
+        solve_rows(|a| self.row(a), self.k, b);
+    }
+
+    /// `out = UᵀU d` (the factorised matrix times `d`), by rows of `U`; `t` is scratch of
+    /// length `k`.
+    pub(crate) fn gram_times(&self, d: &[f64], t: &mut [f64], out: &mut [f64]) {
+        let k = self.k;
+        for a in 0..k {
+            t[a] = self.row(a).iter().zip(&d[a..k]).map(|(u, x)| u * x).sum();
+        }
+        out.fill(0.0);
+        for a in 0..k {
+            let ta = t[a];
+            for (o, u) in out[a..k].iter_mut().zip(self.row(a)) {
+                *o += u * ta;
+            }
+        }
+    }
+
+    /// The covariance `scale (UᵀU)^-1` over the parameters `keep` (the factor's rows, in
+    /// order) of `n`; the others get zero rows and columns. Identical to
+    /// [`covariance_in_place`] on the matrix this factor came from.
+    pub(crate) fn covariance(&self, keep: &[usize], n: usize, scale: f64) -> Covariance {
+        let mut cov = vec![0.0; n * n];
+        let mut col = vec![0.0; self.k];
+        for (b, &j) in keep.iter().enumerate() {
+            col.iter_mut().for_each(|v| *v = 0.0);
+            col[b] = 1.0;
+            self.solve(&mut col);
+            for (a, &i) in keep.iter().enumerate().skip(b + 1) {
+                cov[i * n + j] = scale * col[a];
+            }
+            cov[j * n + j] = scale * col[b];
+        }
+        for i in 0..n {
+            for j in (i + 1)..n {
+                cov[i * n + j] = cov[j * n + i];
+            }
+        }
+        Covariance {
+            n,
+            cov,
+            forced_pos_def: false,
+        }
     }
 }
 

@@ -79,7 +79,7 @@ mod reduced;
 mod tests;
 
 pub use linalg::{covariance_from_hessian, Covariance};
-pub(crate) use linalg::{covariance_in_place, factor_upper, restore_symmetric, solve_upper};
+pub(crate) use linalg::{covariance_in_place, factor_upper, restore_symmetric, PackedFactor};
 pub use reduced::{EvalCounts, Reduced};
 
 use super::{FitError, Objective};

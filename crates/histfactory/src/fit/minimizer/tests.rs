@@ -1002,3 +1002,44 @@ fn expanding_the_free_hessian_in_place() {
         }
     }
 }
+
+#[test]
+fn packed_factor_solves_and_inverts_as_the_unpacked_one() {
+    use super::linalg::{covariance_in_place, factor_upper, solve_upper, PackedFactor};
+    let n = 8;
+    let mut h = spd_with_ragged_upper(n, 3);
+    // Parameter 5 is fixed: zero row and column.
+    for j in 0..n {
+        h[5 * n + j] = 0.0;
+        h[j * n + 5] = 0.0;
+    }
+    // Exactly symmetric, as the minimiser's outcome is.
+    for i in 0..n {
+        for j in (i + 1)..n {
+            h[i * n + j] = h[j * n + i];
+        }
+    }
+    let idx: Vec<usize> = (0..n).filter(|&i| i != 5).collect();
+    let k = idx.len();
+    let diag: Vec<f64> = (0..n).map(|i| h[i * n + i]).collect();
+    let mut buf = h.clone();
+    assert!(factor_upper(&mut buf, n, &idx, &diag, 0.0));
+    let packed = PackedFactor::from_upper(&buf, n, &idx);
+    let rhs: Vec<f64> = (0..k).map(|a| 0.5 - 0.2 * a as f64).collect();
+    let (mut want, mut got) = (rhs.clone(), rhs.clone());
+    solve_upper(&buf, n, &idx, &mut want);
+    packed.solve(&mut got);
+    assert_eq!(want, got);
+    // UᵀU d is the matrix times d, to rounding.
+    let (mut t, mut hd) = (vec![0.0; k], vec![0.0; k]);
+    packed.gram_times(&rhs, &mut t, &mut hd);
+    for (a, &i) in idx.iter().enumerate() {
+        let exact: f64 = idx.iter().zip(&rhs).map(|(&j, d)| h[i * n + j] * d).sum();
+        assert!((hd[a] - exact).abs() <= 1e-13 * exact.abs().max(1.0), "{a}");
+    }
+    // The covariance from the packed factor is the one computed in the Hessian's buffer.
+    assert_eq!(
+        packed.covariance(&idx, n, 2.0),
+        covariance_in_place(h, n, 2.0).unwrap()
+    );
+}
