@@ -8,8 +8,9 @@
 //! model is in its basin: one Newton step with `H_b` from there lands next to `x_b`. Such a
 //! restart is stopped and reported as having joined the first minimum.
 
-use super::minimizer::MinimizeOutcome;
-use std::borrow::Cow;
+use super::minimizer::{
+    factor_upper, restore_symmetric, Covariance, MinimizeOutcome, PackedFactor,
+};
 
 /// Largest predicted rise above the minimum (in twice_nll units: 2 is a bit over one
 /// standard deviation in one parameter) at which the quadratic model is trusted.
@@ -22,75 +23,93 @@ const LANDING_RTOL: f64 = 0.1;
 
 /// The quadratic model of a converged minimum.
 ///
-/// With every parameter free, `H_b` is the minimum's own `n * n` Hessian, borrowed rather
-/// than copied: at a few hundred parameters each such matrix is megabytes, and the restart
-/// this basin watches holds two more of them (the minimiser's Hessian and its factor).
-pub(crate) struct Basin<'a> {
+/// It holds only the Cholesky factor `U` of the minimum's Hessian over its free parameters
+/// (`UᵀU = H_b`), packed: half an `n * n` matrix, and enough for both the model (`H_b d =
+/// Uᵀ(U d)`) and the covariance, should this minimum stay the best ([`Basin::covariance`],
+/// identical to the one from the Hessian). The Hessian itself is factorised in its own
+/// buffer and, unless the caller needs it afterwards, given up: at a few hundred parameters
+/// it is megabytes, and the restart this basin watches may hold a Hessian of its own. It
+/// is only read while restarts are watched, so restarts run side by side share it, each
+/// with its own [`BasinScratch`].
+pub(crate) struct Basin {
     x: Vec<f64>,
     f: f64,
     g: Vec<f64>,
     /// Indices of the parameters that were free.
     free: Vec<usize>,
-    /// `H_b`: the Hessian's free rows and columns, row-major `k * k`.
-    h: Cow<'a, [f64]>,
-    /// Cholesky factor of `H_b`.
-    chol: Vec<f64>,
+    u: PackedFactor,
+}
+
+/// One watcher's work vectors (length: the number of free parameters).
+pub(crate) struct BasinScratch {
     d: Vec<f64>,
+    t: Vec<f64>,
+    hd: Vec<f64>,
     r: Vec<f64>,
     z: Vec<f64>,
 }
 
-impl<'a> Basin<'a> {
+impl Basin {
     /// The basin of `min`, if it is a converged minimum with a positive-definite Hessian.
-    pub(crate) fn of(min: &'a MinimizeOutcome) -> Option<Basin<'a>> {
+    /// `min.hessian` is then emptied (the basin's factor stands in for it) unless
+    /// `keep_hessian`.
+    pub(crate) fn take(min: &mut MinimizeOutcome, keep_hessian: bool) -> Option<Basin> {
         let n = min.x.len();
         if !min.converged || !min.hessian_pos_def || min.hessian.len() != n * n {
             return None;
         }
         let free: Vec<usize> = (0..n).filter(|&i| !min.fixed[i]).collect();
-        let k = free.len();
-        let h: Cow<'a, [f64]> = if k == n {
-            Cow::Borrowed(&min.hessian)
-        } else {
-            let mut h = vec![0.0; k * k];
-            for (a, &i) in free.iter().enumerate() {
-                for (b, &j) in free.iter().enumerate() {
-                    h[a * k + b] = min.hessian[i * n + j];
-                }
-            }
-            Cow::Owned(h)
-        };
-        let mut chol = h.to_vec();
-        if !super::minimizer::cholesky_in_place(&mut chol, k) {
-            return None;
+        let mut buf = std::mem::take(&mut min.hessian);
+        let hdiag: Vec<f64> = (0..n).map(|i| buf[i * n + i]).collect();
+        let factored = factor_upper(&mut buf, n, &free, &hdiag, 0.0);
+        let u = factored.then(|| PackedFactor::from_upper(&buf, n, &free));
+        if !factored || keep_hessian {
+            // The outcome's Hessian is exactly symmetric: restored bit for bit.
+            restore_symmetric(&mut buf, n, &hdiag);
+            min.hessian = buf;
         }
         Some(Basin {
             x: min.x.clone(),
             f: min.fval,
             g: min.grad.clone(),
             free,
-            h,
-            chol,
-            d: vec![0.0; k],
-            r: vec![0.0; k],
-            z: vec![0.0; k],
+            u: u?,
         })
     }
 
+    /// The covariance `scale H_b^-1` (fixed parameters: zero rows and columns), the same
+    /// as [`super::minimizer::covariance_in_place`] on the minimum's Hessian.
+    pub(crate) fn covariance(&self, scale: f64) -> Covariance {
+        self.u.covariance(&self.free, self.x.len(), scale)
+    }
+
+    /// Work vectors for one watched descent.
+    pub(crate) fn scratch(&self) -> BasinScratch {
+        let k = self.free.len();
+        BasinScratch {
+            d: vec![0.0; k],
+            t: vec![0.0; k],
+            hd: vec![0.0; k],
+            r: vec![0.0; k],
+            z: vec![0.0; k],
+        }
+    }
+
     /// Whether `(x, f, grad)` (full vectors) lies in this minimum's quadratic basin.
-    pub(crate) fn contains(&mut self, x: &[f64], f: f64, grad: &[f64]) -> bool {
+    pub(crate) fn contains(&self, s: &mut BasinScratch, x: &[f64], f: f64, grad: &[f64]) -> bool {
         let k = self.free.len();
         for (a, &i) in self.free.iter().enumerate() {
-            self.d[a] = x[i] - self.x[i];
+            s.d[a] = x[i] - self.x[i];
         }
+        self.u.gram_times(&s.d, &mut s.t, &mut s.hd);
         // r = g - g_b - H d and the model's rise g_bᵀd + ½ dᵀHd.
         let (mut dhd, mut gd) = (0.0, 0.0);
         for a in 0..k {
-            let hd: f64 = (0..k).map(|b| self.h[a * k + b] * self.d[b]).sum();
+            let hd = s.hd[a];
             let i = self.free[a];
-            dhd += self.d[a] * hd;
-            gd += self.g[i] * self.d[a];
-            self.r[a] = grad[i] - self.g[i] - hd;
+            dhd += s.d[a] * hd;
+            gd += self.g[i] * s.d[a];
+            s.r[a] = grad[i] - self.g[i] - hd;
         }
         let rise = gd + 0.5 * dhd;
         if !(rise.is_finite() && rise <= MAX_RISE && f >= self.f - 1e-9) {
@@ -100,9 +119,9 @@ impl<'a> Basin<'a> {
             return false;
         }
         // |H⁻¹ r|_H² = rᵀ H⁻¹ r: how far from x_b a Newton step with H_b lands.
-        self.z.copy_from_slice(&self.r);
-        super::minimizer::cholesky_solve(&self.chol, k, &mut self.z);
-        let rr: f64 = self.z.iter().zip(&self.r).map(|(a, b)| a * b).sum();
+        s.z.copy_from_slice(&s.r);
+        self.u.solve(&mut s.z);
+        let rr: f64 = s.z.iter().zip(&s.r).map(|(a, b)| a * b).sum();
         rr <= LANDING_RTOL * LANDING_RTOL * dhd.max(1e-300)
     }
 }

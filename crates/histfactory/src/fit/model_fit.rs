@@ -24,7 +24,9 @@
 //! ```
 
 use super::basin::Basin;
-use super::minimizer::{minimize, minimize_until, MinimizeOutcome, MinimizerOptions, Status};
+use super::minimizer::{
+    covariance_in_place, minimize, minimize_until, MinimizeOutcome, MinimizerOptions, Status,
+};
 use super::FitError;
 use crate::likelihood::TwiceNll;
 use crate::model::{Constraint, Model};
@@ -276,9 +278,9 @@ fn run_keeping_hessian<'m>(
         iterations: 0,
         evaluations: 0,
     };
-    let mut best = ctx.descend(obj, &init, "init")?;
+    let mut best = Best::new(ctx.descend(obj, &init, "init")?, keep_hessian);
 
-    if opts.restarts && best.fval.is_finite() {
+    if opts.restarts && best.out.fval.is_finite() {
         let mut starts = opts.extra_starts.clone();
         // With kinks (code1/code0) the conditional fit has several local minima at
         // different kink patterns; the unconditional minimum is the related fit whose
@@ -311,12 +313,8 @@ fn run_keeping_hessian<'m>(
                     start[i].clamp(lo[i], hi[i])
                 };
             }
-            let r = ctx.restart(obj, &start, "related minimum", &best)?;
-            let better = (r.converged && !best.converged)
-                || (r.converged == best.converged && r.fval < best.fval - 1e-9);
-            if better {
-                best = r;
-            }
+            let r = ctx.restart(obj, &start, "related minimum", best.basin())?;
+            best.offer(r);
         }
     }
 
@@ -324,10 +322,10 @@ fn run_keeping_hessian<'m>(
         .parameter_sets()
         .iter()
         .any(|p| p.kind == ModifierKind::HistoSys);
-    if opts.restarts && has_histosys && best.fval.is_finite() {
+    if opts.restarts && has_histosys && best.out.fval.is_finite() {
         let mut starts: Vec<(&str, Vec<f64>)> = Vec::new();
         // Mirror the alphas (Gaussian-constrained around 0) of the first minimum.
-        let mut mirrored = best.x.clone();
+        let mut mirrored = best.out.x.clone();
         let mut changed = false;
         for p in model.parameter_sets() {
             if let Constraint::Normal { auxdata, .. } = &p.constraint {
@@ -346,13 +344,14 @@ fn run_keeping_hessian<'m>(
         if let (Some(poi), None) = (model.poi_index(), fix_poi) {
             if !fixed[poi] {
                 let low = lo[poi].max(0.0).min(hi[poi]);
-                if (best.x[poi] - low).abs() > 1e-3 {
-                    let mut s = best.x.clone();
+                if (best.out.x[poi] - low).abs() > 1e-3 {
+                    let mut s = best.out.x.clone();
                     s[poi] = low;
                     starts.push(("poi_low", s));
                 }
             }
         }
+        let basin = best.basin();
         let outcomes = if starts.len() == 2 && PARALLEL_RESTARTS_PARS.contains(&n) {
             // The two restarts are independent descents from the first minimum: run them
             // side by side, each with its own objective, and merge their records in order.
@@ -360,7 +359,7 @@ fn run_keeping_hessian<'m>(
                 let mut obj = TwiceNll::new(model, data)
                     .map_err(|e| FitError::InvalidInput(e.to_string()))?;
                 let mut c = ctx.fork();
-                let r = c.restart(&mut obj, start, label, &best)?;
+                let r = c.restart(&mut obj, start, label, basin)?;
                 Ok::<_, FitError>((c, r))
             };
             let (a, b) = rayon::join(|| one(&starts[0]), || one(&starts[1]));
@@ -374,27 +373,68 @@ fn run_keeping_hessian<'m>(
         } else {
             let mut out = Vec::with_capacity(starts.len());
             for (label, start) in &starts {
-                out.push(ctx.restart(obj, start, label, &best)?);
+                out.push(ctx.restart(obj, start, label, basin)?);
             }
             out
         };
         for r in outcomes {
-            // Prefer converged over non-converged, then the lower minimum.
-            let better = (r.converged && !best.converged)
-                || (r.converged == best.converged && r.fval < best.fval - 1e-9);
-            if better {
-                best = r;
-            }
+            best.offer(r);
         }
     }
+    let (best, basin) = best.into_parts();
     let (restarts, iterations, evaluations) = (ctx.restarts, ctx.iterations, ctx.evaluations);
     let hessian = if keep_hessian {
         best.hessian.clone()
     } else {
         Vec::new()
     };
-    let r = result(model, best, fixed, restarts, iterations, evaluations);
+    let r = result(model, best, basin, fixed, restarts, iterations, evaluations);
     Ok((r, hessian))
+}
+
+/// The lowest minimum so far, and the quadratic basin that restarts are watched against
+/// (built on first use from the minimum's Hessian, whose `n * n` buffer it gives up for
+/// half as much, the packed factor, unless the caller wants the Hessian back).
+struct Best {
+    out: MinimizeOutcome,
+    /// `None` until first asked for; `Some(None)` if the minimum has no usable basin.
+    basin: Option<Option<Basin>>,
+    keep_hessian: bool,
+}
+
+impl Best {
+    fn new(out: MinimizeOutcome, keep_hessian: bool) -> Self {
+        Best {
+            out,
+            basin: None,
+            keep_hessian,
+        }
+    }
+
+    fn basin(&mut self) -> Option<&Basin> {
+        if self.basin.is_none() {
+            self.basin = Some(Basin::take(&mut self.out, self.keep_hessian));
+        }
+        self.basin.as_ref().and_then(Option::as_ref)
+    }
+
+    /// Keeps `r` if it is better: converged over not converged, then the lower minimum. The
+    /// loser is dropped at once, its Hessian with it.
+    fn offer(&mut self, r: MinimizeOutcome) {
+        let best = &self.out;
+        let better = (r.converged && !best.converged)
+            || (r.converged == best.converged && r.fval < best.fval - 1e-9);
+        if better {
+            self.out = r;
+            self.basin = None;
+        }
+    }
+
+    /// The minimum, and its basin if one was built (which then holds the factor the
+    /// covariance comes from, if the outcome's Hessian was given up).
+    fn into_parts(self) -> (MinimizeOutcome, Option<Basin>) {
+        (self.out, self.basin.flatten())
+    }
 }
 
 /// One descent from a starting point: the minimiser, a quasi-Newton finish where Newton
@@ -453,13 +493,14 @@ impl Descent<'_> {
         obj: &mut TwiceNll<'_>,
         start: &[f64],
         label: &str,
-        best: &MinimizeOutcome,
+        basin: Option<&Basin>,
     ) -> Result<MinimizeOutcome, FitError> {
-        let Some(mut basin) = Basin::of(best) else {
+        let Some(basin) = basin else {
             return self.descend(obj, start, label);
         };
         let (lo, hi, fixed) = (self.lo, self.hi, self.fixed);
-        let mut stop = |x: &[f64], f: f64, g: &[f64]| basin.contains(x, f, g);
+        let mut scratch = basin.scratch();
+        let mut stop = |x: &[f64], f: f64, g: &[f64]| basin.contains(&mut scratch, x, f, g);
         let first = minimize_until(obj, start, lo, hi, fixed, &self.opts.minimizer, &mut stop)?;
         if first.status == Status::Stopped {
             self.record(format!("{label}: joined the first minimum"), &first);
@@ -608,17 +649,48 @@ fn flat_not_saddle(out: &MinimizeOutcome) -> bool {
     eig.iter().all(|e| *e >= -1e-8 * scale)
 }
 
+/// `"{status:?}: {message}"`, without the formatting machinery (a tenth of a small
+/// model's fit went into formatting this line).
+fn status_line(status: Status, message: &str) -> String {
+    let name = match status {
+        Status::Converged => "Converged",
+        Status::MaxIterations => "MaxIterations",
+        Status::LineSearchFailed => "LineSearchFailed",
+        Status::NonFiniteStart => "NonFiniteStart",
+        Status::HessianNotPosDef => "HessianNotPosDef",
+        Status::Stopped => "Stopped",
+    };
+    let mut line = String::with_capacity(name.len() + 2 + message.len());
+    line.push_str(name);
+    line.push_str(": ");
+    line.push_str(message);
+    line
+}
+
 fn result(
     model: &Model,
-    out: MinimizeOutcome,
+    mut out: MinimizeOutcome,
+    basin: Option<Basin>,
     fixed: Vec<bool>,
     restarts: Vec<Restart>,
     iterations: usize,
     evaluations: usize,
 ) -> FitResult {
     let n = model.n_pars();
-    let (uncertainties, correlations) = match out.covariance() {
-        Some(c) => (c.std_errors(), c.into_correlation()),
+    // A gradient at tolerance on a Hessian that is singular only along flat directions is
+    // a minimum (its value is trustworthy; uncertainties along those directions are not,
+    // and hessian_pos_def says so). A saddle stays not converged.
+    let converged =
+        out.converged || (out.status == Status::HessianNotPosDef && flat_not_saddle(&out));
+    // The Hessian's buffer becomes the covariance, then the correlations: the result's one
+    // `n * n` matrix is the only one alive. A minimum whose Hessian was given up for its
+    // basin's factor has the covariance solved from that factor (identical).
+    let covariance = match basin {
+        Some(b) if out.hessian.is_empty() => Some(b.covariance(2.0)),
+        _ => covariance_in_place(std::mem::take(&mut out.hessian), n, 2.0),
+    };
+    let (uncertainties, correlations) = match covariance {
+        Some(c) => c.into_std_errors_and_correlation(),
         None => (vec![f64::NAN; n], vec![f64::NAN; n * n]),
     };
     let mut correlations = correlations;
@@ -635,11 +707,6 @@ fn result(
         .zip(&fixed)
         .map(|(u, &f)| if f { 0.0 } else { u })
         .collect();
-    // A gradient at tolerance on a Hessian that is singular only along flat directions is
-    // a minimum (its value is trustworthy; uncertainties along those directions are not,
-    // and hessian_pos_def says so). A saddle stays not converged.
-    let converged =
-        out.converged || (out.status == Status::HessianNotPosDef && flat_not_saddle(&out));
     FitResult {
         par_names: model.par_names().to_vec(),
         bestfit: out.x,
@@ -647,7 +714,7 @@ fn result(
         correlations,
         twice_nll: out.fval,
         converged,
-        status: format!("{:?}: {}", out.status, out.message),
+        status: status_line(out.status, &out.message),
         edm: out.edm,
         grad_norm: out.grad_norm,
         iterations,
@@ -655,5 +722,24 @@ fn result(
         hessian_pos_def: out.hessian_pos_def,
         fixed,
         restarts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_line_is_the_debug_form() {
+        for status in [
+            Status::Converged,
+            Status::MaxIterations,
+            Status::LineSearchFailed,
+            Status::NonFiniteStart,
+            Status::HessianNotPosDef,
+            Status::Stopped,
+        ] {
+            assert_eq!(status_line(status, "why"), format!("{status:?}: why"));
+        }
     }
 }

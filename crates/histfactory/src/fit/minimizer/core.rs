@@ -13,7 +13,7 @@
 //! condition; a non-finite value (the objective's forbidden region) or gradient is never
 //! accepted: the step shrinks by 4 and the search goes on.
 
-use super::linalg::{cholesky_in_place, cholesky_solve};
+use super::linalg::{factor_upper, restore_symmetric, solve_upper, upper_pivot};
 
 /// Relative pivot below which the scaled Hessian at the minimum counts as singular (a
 /// correlation of 1 - 5e-11 between two parameters; genuine ones stay far from it).
@@ -38,7 +38,8 @@ pub(crate) struct CoreResult {
     pub pos_def: bool,
     pub edm: f64,
     pub grad_norm: f64,
-    /// Free parameters held at a bound by the gradient.
+    /// Free parameters held at a bound by the gradient; empty (none) if the final Hessian
+    /// was not evaluated.
     pub active: Vec<bool>,
 }
 
@@ -79,10 +80,14 @@ struct Work {
     /// Scale of the initial inverse Hessian, kept across memory resets.
     gamma: f64,
     bind: Vec<bool>,
-    /// Exact Hessian (`m * m`, in a buffer that may be longer) and its factor: allocated
-    /// on the first Newton step (see [`Work::newton_buffers`]), empty before.
+    /// Exact Hessian (`m * m`, in a buffer that may be longer; allocated on the first
+    /// Newton step, see [`Work::newton_buffers`], empty before) and, in the same buffer,
+    /// its factor: the Hessian is its strict lower triangle and `hdiag`, the factor of its
+    /// free rows and columns is in the upper triangle ([`factor_upper`]). One `m * m`
+    /// matrix instead of two; the full Hessian is restored at the end of the run.
     hess: Vec<f64>,
-    chol: Vec<f64>,
+    /// The Hessian's diagonal, taken when it is evaluated.
+    hdiag: Vec<f64>,
     rhs: Vec<f64>,
     free_idx: Vec<usize>,
     /// The free set `chol` was factorised for, and whether that factorisation needed no
@@ -98,9 +103,12 @@ impl Work {
             mem,
             x: vec![0.0; m],
             g: vec![0.0; m],
-            d: vec![0.0; m],
-            xt: vec![0.0; m],
-            gt: vec![0.0; m],
+            // The step's buffers are allocated with the first step (`step_buffers`): a fit
+            // that starts at its minimum takes none, and on a small model it lasts a
+            // microsecond or two, of which each allocation is a noticeable part.
+            d: Vec::new(),
+            xt: Vec::new(),
+            gt: Vec::new(),
             // The L-BFGS pairs are allocated with the first pair (`push_pair`): a fit that
             // runs Newton steps only never needs them.
             s: Vec::new(),
@@ -110,25 +118,51 @@ impl Work {
             hist_len: 0,
             hist_next: 0,
             gamma: f64::NAN,
-            bind: vec![false; m],
+            bind: Vec::new(),
             hess: Vec::new(),
-            chol: Vec::new(),
+            hdiag: Vec::new(),
             rhs: vec![0.0; m],
             free_idx: Vec::with_capacity(m),
-            chol_free: Vec::with_capacity(m),
+            chol_free: Vec::new(),
             chol_pd: None,
         }
     }
 
-    /// Allocates the Hessian and its factor. Not done up front: a run that ends in the
+    /// Allocates the buffers a step needs (see [`Work::new`]).
+    fn step_buffers(&mut self) {
+        if self.d.is_empty() && self.m > 0 {
+            let m = self.m;
+            self.d = vec![0.0; m];
+            self.xt = vec![0.0; m];
+            self.gt = vec![0.0; m];
+            self.bind = vec![false; m];
+        }
+    }
+
+    /// Allocates the Hessian's buffer. Not done up front: a run that ends in the
     /// quasi-Newton phase (a restart stopped on its way into a known minimum) never needs
-    /// these two `m * m` matrices, and at a few hundred parameters they are megabytes each.
-    /// The Hessian's buffer has at least `hess_len` entries.
+    /// this `m * m` matrix, and at a few hundred parameters it is megabytes. The buffer has
+    /// at least `hess_len` entries.
     fn newton_buffers(&mut self, hess_len: usize) {
         let mm = self.m * self.m;
         if self.hess.is_empty() && mm > 0 {
             self.hess = vec![0.0; hess_len.max(mm)];
-            self.chol = vec![0.0; mm];
+            self.hdiag = vec![0.0; self.m];
+        }
+    }
+
+    /// Evaluates the Hessian at `x` into `hess` and takes its diagonal (which the factor
+    /// overwrites).
+    fn eval_hessian<O: Objective + ?Sized>(&mut self, obj: &mut O, hess_len: usize) {
+        self.newton_buffers(hess_len);
+        obj.hessian(&self.x, &mut self.hess);
+        self.take_diagonal();
+    }
+
+    fn take_diagonal(&mut self) {
+        let m = self.m;
+        for (i, d) in self.hdiag.iter_mut().enumerate() {
+            *d = self.hess[i * m + i];
         }
     }
 
@@ -271,7 +305,7 @@ impl Work {
         let maxdiag = self
             .free_idx
             .iter()
-            .fold(0.0_f64, |a, &i| a.max(self.hess[i * m + i].abs()));
+            .fold(0.0_f64, |a, &i| a.max(self.hdiag[i].abs()));
         let reuse = match self.chol_pd {
             Some(pd) if !refactor && self.chol_free == self.free_idx => Some(pd),
             _ => None,
@@ -280,13 +314,7 @@ impl Work {
         let mut pos_def = reuse.unwrap_or(true);
         let mut ok = reuse.is_some();
         for attempt in 0..if reuse.is_some() { 0 } else { 40 } {
-            for (a, &i) in self.free_idx.iter().enumerate() {
-                for (b, &j) in self.free_idx.iter().enumerate() {
-                    self.chol[a * k + b] = self.hess[i * m + j];
-                }
-                self.chol[a * k + a] += shift;
-            }
-            if cholesky_in_place(&mut self.chol[..k * k], k) {
+            if factor_upper(&mut self.hess, m, &self.free_idx, &self.hdiag, shift) {
                 ok = true;
                 break;
             }
@@ -306,7 +334,7 @@ impl Work {
             self.rhs[a] = -self.g[i];
         }
         if ok {
-            cholesky_solve(&self.chol[..k * k], k, &mut self.rhs[..k]);
+            solve_upper(&self.hess, m, &self.free_idx, &mut self.rhs[..k]);
         } else {
             // Hopeless Hessian (NaN entries): scaled steepest descent.
             let sc = 1.0 / maxdiag.max(1.0);
@@ -316,7 +344,7 @@ impl Work {
         }
         for i in 0..m {
             if self.bind[i] {
-                let hii = self.hess[i * m + i];
+                let hii = self.hdiag[i];
                 let sc = if hii > 0.0 {
                     1.0 / hii
                 } else {
@@ -423,6 +451,8 @@ pub(crate) fn run<O: Objective + ?Sized>(
     let mut w = Work::new(m, opts.memory.max(1));
     w.x.copy_from_slice(x0);
     let mut f = obj.value_and_grad(&w.x, &mut w.g);
+    // `active` is allocated by the caller only where it is computed (the final Hessian):
+    // a small fit is a few microseconds, and each allocation counts.
     let result =
         |w: Work, f: f64, status: Status, message: String, it: usize, nit: usize| CoreResult {
             grad_norm: proj_grad_norm(&w.x, &w.g, lo, hi),
@@ -437,7 +467,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
             hess_valid: false,
             pos_def: false,
             edm: f64::NAN,
-            active: vec![false; m],
+            active: Vec::new(),
         };
     if !f.is_finite() || w.g.iter().any(|v| !v.is_finite()) {
         let msg = format!("objective or gradient not finite at the start (f = {f})");
@@ -460,6 +490,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
     if let Some(h) = h0 {
         w.newton_buffers(hess_len);
         w.hess[..m * m].copy_from_slice(h);
+        w.take_diagonal();
         have_hess = true;
         fresh = false;
     }
@@ -481,14 +512,14 @@ pub(crate) fn run<O: Objective + ?Sized>(
                 format!("{iterations} iterations, projected gradient {gn:.3e} > {tol:.3e}"),
             );
         }
+        w.step_buffers();
         w.set_binding(lo, hi);
         let mut exact_step = false;
         let (model_dec, pos_def) = if newton {
             let recompute = fresh || !have_hess || gn > REUSE_CONTRACTION * prev_gn;
             exact_step = recompute;
             if recompute && !hess_at_x {
-                w.newton_buffers(hess_len);
-                obj.hessian(&w.x, &mut w.hess);
+                w.eval_hessian(obj, hess_len);
                 hess_at_x = true;
                 have_hess = true;
             }
@@ -614,8 +645,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         return result(w, f, status, message, iterations, newton_iterations);
     }
     if !hess_at_x {
-        w.newton_buffers(hess_len);
-        obj.hessian(&w.x, &mut w.hess);
+        w.eval_hessian(obj, hess_len);
     }
     // Active set at the end: exactly at a bound with the gradient pushing outwards.
     let mut active = vec![false; m];
@@ -628,9 +658,6 @@ pub(crate) fn run<O: Objective + ?Sized>(
     }
     let k = w.free_idx.len();
     for (a, &i) in w.free_idx.iter().enumerate() {
-        for (b, &j) in w.free_idx.iter().enumerate() {
-            w.chol[a * k + b] = w.hess[i * m + j];
-        }
         w.rhs[a] = w.g[i];
     }
     // Positive definite in a numerically meaningful sense: the factorisation succeeds and
@@ -640,13 +667,13 @@ pub(crate) fn run<O: Objective + ?Sized>(
     // singular Hessian whose factorisation succeeds or fails by the last bit of rounding;
     // it must be reported as a flat direction either way, not as a minimum with
     // astronomically large uncertainties.
-    let pos_def = cholesky_in_place(&mut w.chol[..k * k], k)
+    let pos_def = factor_upper(&mut w.hess, m, &w.free_idx, &w.hdiag, 0.0)
         && w.free_idx.iter().enumerate().all(|(a, &i)| {
-            let l = w.chol[a * k + a];
-            l * l > SINGULAR_PIVOT * w.hess[i * m + i]
+            let l = upper_pivot(&w.hess, m, &w.free_idx, a);
+            l * l > SINGULAR_PIVOT * w.hdiag[i]
         });
     let edm = if pos_def {
-        cholesky_solve(&w.chol[..k * k], k, &mut w.rhs[..k]);
+        solve_upper(&w.hess, m, &w.free_idx, &mut w.rhs[..k]);
         0.5 * w
             .free_idx
             .iter()
@@ -664,6 +691,10 @@ pub(crate) fn run<O: Objective + ?Sized>(
     } else {
         (status, message)
     };
+    // The caller gets the Hessian whole; its upper triangle is mirrored from the lower
+    // one, which every factorisation reads (the exact Hessian's two triangles differ in
+    // the last bits).
+    restore_symmetric(&mut w.hess[..m * m], m, &w.hdiag);
     let mut r = result(w, f, status, message, iterations, newton_iterations);
     r.hess_valid = true;
     r.pos_def = pos_def;

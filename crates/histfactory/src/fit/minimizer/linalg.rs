@@ -9,7 +9,9 @@ use nalgebra::{DMatrix, SymmetricEigen};
 
 /// In-place Cholesky factorisation `A = L L^T` of the leading `m x m` block of `a`
 /// (row-major, stride `m`). On success the lower triangle holds `L`; returns `false` if the
-/// matrix is not (numerically) positive definite.
+/// matrix is not (numerically) positive definite. The textbook form, kept as the reference
+/// [`factor_upper`] is tested against (bit for bit).
+#[cfg(test)]
 pub(crate) fn cholesky_in_place(a: &mut [f64], m: usize) -> bool {
     for j in 0..m {
         let mut d = a[j * m + j];
@@ -33,7 +35,9 @@ pub(crate) fn cholesky_in_place(a: &mut [f64], m: usize) -> bool {
     true
 }
 
-/// Solves `L L^T x = b` in place (`b` becomes `x`) with the factor from [`cholesky_in_place`].
+/// Solves `L L^T x = b` in place (`b` becomes `x`) with the factor from [`cholesky_in_place`]
+/// (the reference for [`solve_upper`]).
+#[cfg(test)]
 pub(crate) fn cholesky_solve(l: &[f64], m: usize, b: &mut [f64]) {
     for i in 0..m {
         let mut s = b[i];
@@ -49,6 +53,200 @@ pub(crate) fn cholesky_solve(l: &[f64], m: usize, b: &mut [f64]) {
         }
         b[i] = s / l[i * m + i];
     }
+}
+
+/// Cholesky factorisation of a principal submatrix in the upper triangle of the matrix's
+/// own buffer, the matrix itself kept in its strict lower triangle and a diagonal vector:
+/// one `n * n` buffer instead of a matrix and a copy to factorise.
+///
+/// Layout ("split" storage, stride `n`): the symmetric matrix `A` is its strict lower
+/// triangle (`A[i][j]`, `i > j`, at `i * n + j`, never written here) plus `diag`. The factor
+/// `U` of `A_FF` (`UᵀU = A_FF + shift I`, `F = idx` increasing, `k = idx.len()`) has its row
+/// `a` at row `idx[a]` of the buffer, right-aligned: `U[a][b]` (`b >= a`) at
+/// `idx[a] * n + (n - k) + b`, which is on or right of the diagonal because
+/// `idx[a] <= a + (n - k)`. `Uᵀ` is the lower factor `L` of [`cholesky_in_place`], and it is
+/// computed with the same operations in the same order (each entry's products subtracted in
+/// increasing order, then one division or square root), so it is bit-identical to it; the
+/// row updates run along contiguous rows, which vectorises.
+///
+/// Returns `false` if `A_FF + shift I` is not (numerically) positive definite.
+pub(crate) fn factor_upper(
+    buf: &mut [f64],
+    n: usize,
+    idx: &[usize],
+    diag: &[f64],
+    shift: f64,
+) -> bool {
+    let k = idx.len();
+    let off = n - k;
+    for (a, &i) in idx.iter().enumerate() {
+        let row = i * n + off;
+        buf[row + a] = diag[i] + shift;
+        for (b, &j) in idx.iter().enumerate().skip(a + 1) {
+            buf[row + b] = buf[j * n + i];
+        }
+    }
+    for j in 0..k {
+        let rj = idx[j] * n + off;
+        // Row j (read) lies wholly before the rows after it (written): `idx` is increasing.
+        let (head, tail) = buf.split_at_mut(rj + k);
+        let uj = &mut head[rj + j..];
+        let d = uj[0];
+        // A non-positive (or NaN) pivot means the matrix is not positive definite.
+        if d.is_nan() || d <= 0.0 {
+            return false;
+        }
+        let ujj = d.sqrt();
+        uj[0] = ujj;
+        for v in &mut uj[1..] {
+            *v /= ujj;
+        }
+        let uj = &uj[1..];
+        for (q, &ri) in idx[j + 1..].iter().enumerate() {
+            let i = j + 1 + q;
+            let start = ri * n + off - (rj + k);
+            let uji = uj[q];
+            for (t, s) in tail[start + i..start + k].iter_mut().zip(&uj[q..]) {
+                *t -= uji * s;
+            }
+        }
+    }
+    true
+}
+
+/// The diagonal entry `U[a][a]` of a factor from [`factor_upper`].
+pub(crate) fn upper_pivot(buf: &[f64], n: usize, idx: &[usize], a: usize) -> f64 {
+    buf[idx[a] * n + (n - idx.len()) + a]
+}
+
+/// Solves `UᵀU x = b` in place (`b`, length `idx.len()`, becomes `x`) with the factor from
+/// [`factor_upper`]; bit-identical to [`cholesky_solve`] with the corresponding `L = Uᵀ`.
+pub(crate) fn solve_upper(buf: &[f64], n: usize, idx: &[usize], b: &mut [f64]) {
+    let k = idx.len();
+    let off = n - k;
+    solve_rows(
+        |a| {
+            let start = idx[a] * n + off;
+            &buf[start + a..start + k]
+        },
+        k,
+        b,
+    );
+}
+
+/// Solves `UᵀU x = b` in place, `row(a)` giving `U[a][a..k]` (row `a` of the upper factor
+/// from its diagonal on), for any storage of `U`.
+fn solve_rows<'r>(row: impl Fn(usize) -> &'r [f64], k: usize, b: &mut [f64]) {
+    // Forward, by columns of L (rows of U): each b[i] has its products subtracted in
+    // increasing order, as the row-wise dot product of `cholesky_solve` does.
+    for p in 0..k {
+        let u = row(p);
+        let y = b[p] / u[0];
+        b[p] = y;
+        for (bi, ui) in b[p + 1..k].iter_mut().zip(&u[1..]) {
+            *bi -= ui * y;
+        }
+    }
+    for i in (0..k).rev() {
+        let u = row(i);
+        let mut s = b[i];
+        for (ui, bp) in u[1..].iter().zip(&b[i + 1..k]) {
+            s -= ui * bp;
+        }
+        b[i] = s / u[0];
+    }
+}
+
+/// An upper Cholesky factor `U` (`k * k`) in packed storage: its rows from the diagonal
+/// on, one after another, `k (k + 1) / 2` entries: half an `n * n` matrix, for holding a
+/// factor while the matrix's own buffer is given up.
+#[derive(Debug, Clone)]
+pub(crate) struct PackedFactor {
+    k: usize,
+    u: Vec<f64>,
+}
+
+impl PackedFactor {
+    /// Packs the factor [`factor_upper`] left in `buf`.
+    pub(crate) fn from_upper(buf: &[f64], n: usize, idx: &[usize]) -> Self {
+        let k = idx.len();
+        let off = n - k;
+        let mut u = Vec::with_capacity(k * (k + 1) / 2);
+        for (a, &i) in idx.iter().enumerate() {
+            u.extend_from_slice(&buf[i * n + off + a..i * n + off + k]);
+        }
+        PackedFactor { k, u }
+    }
+
+    /// `U[a][a..k]`.
+    fn row(&self, a: usize) -> &[f64] {
+        let start = a * (2 * self.k - a + 1) / 2;
+        &self.u[start..start + self.k - a]
+    }
+
+    /// Solves `UᵀU x = b` in place; bit-identical to [`solve_upper`] on the unpacked factor.
+    pub(crate) fn solve(&self, b: &mut [f64]) {
+        solve_rows(|a| self.row(a), self.k, b);
+    }
+
+    /// `out = UᵀU d` (the factorised matrix times `d`), by rows of `U`; `t` is scratch of
+    /// length `k`.
+    pub(crate) fn gram_times(&self, d: &[f64], t: &mut [f64], out: &mut [f64]) {
+        let k = self.k;
+        for a in 0..k {
+            t[a] = self.row(a).iter().zip(&d[a..k]).map(|(u, x)| u * x).sum();
+        }
+        out.fill(0.0);
+        for a in 0..k {
+            let ta = t[a];
+            for (o, u) in out[a..k].iter_mut().zip(self.row(a)) {
+                *o += u * ta;
+            }
+        }
+    }
+
+    /// The covariance `scale (UᵀU)^-1` over the parameters `keep` (the factor's rows, in
+    /// order) of `n`; the others get zero rows and columns. Identical to
+    /// [`covariance_in_place`] on the matrix this factor came from.
+    pub(crate) fn covariance(&self, keep: &[usize], n: usize, scale: f64) -> Covariance {
+        let mut cov = vec![0.0; n * n];
+        let mut col = vec![0.0; self.k];
+        for (b, &j) in keep.iter().enumerate() {
+            col.iter_mut().for_each(|v| *v = 0.0);
+            col[b] = 1.0;
+            self.solve(&mut col);
+            for (a, &i) in keep.iter().enumerate().skip(b + 1) {
+                cov[i * n + j] = scale * col[a];
+            }
+            cov[j * n + j] = scale * col[b];
+        }
+        for i in 0..n {
+            for j in (i + 1)..n {
+                cov[i * n + j] = cov[j * n + i];
+            }
+        }
+        Covariance {
+            n,
+            cov,
+            forced_pos_def: false,
+        }
+    }
+}
+
+/// Makes a split-stored matrix (see [`factor_upper`]) whole again: the upper triangle from
+/// the lower one (so the result is exactly symmetric), the diagonal from `diag`.
+pub(crate) fn restore_symmetric(buf: &mut [f64], n: usize, diag: &[f64]) {
+    for i in 0..n {
+        for j in (i + 1)..n {
+            buf[i * n + j] = buf[j * n + i];
+        }
+        buf[i * n + i] = diag[i];
+    }
+}
+
+/// The diagonal of the row-major `n * n` matrix in `buf`.
+pub(crate) fn diagonal(buf: &[f64], n: usize) -> Vec<f64> {
+    (0..n).map(|i| buf[i * n + i]).collect()
 }
 
 /// A covariance matrix obtained from a Hessian.
@@ -80,6 +278,12 @@ impl Covariance {
     /// [`Covariance::correlation`], computed in the covariance's own buffer (no second
     /// `n * n` matrix).
     pub fn into_correlation(self) -> Vec<f64> {
+        self.into_std_errors_and_correlation().1
+    }
+
+    /// [`Covariance::std_errors`] and [`Covariance::into_correlation`] together (the
+    /// standard errors computed once).
+    pub fn into_std_errors_and_correlation(self) -> (Vec<f64>, Vec<f64>) {
         let n = self.n;
         let sd = self.std_errors();
         let mut c = self.cov;
@@ -94,7 +298,7 @@ impl Covariance {
                 };
             }
         }
-        c
+        (sd, c)
     }
 }
 
@@ -110,6 +314,21 @@ impl Covariance {
 /// [`Covariance::forced_pos_def`] is set. Returns `None` if `hess.len() != n * n`, an entry
 /// is not finite, or no eigenvalue is positive.
 pub fn covariance_from_hessian(hess: &[f64], n: usize, scale: f64) -> Option<Covariance> {
+    if hess.len() != n * n {
+        return None;
+    }
+    covariance_in_place(hess.to_vec(), n, scale)
+}
+
+/// [`covariance_from_hessian`] computed in the Hessian's own buffer, which becomes the
+/// covariance: besides it, only `O(n)` is allocated (when the Hessian is positive definite
+/// over the kept parameters; the eigen-decomposition fallback needs its own matrices).
+///
+/// The factor goes into the upper triangle ([`factor_upper`]), each column of the inverse
+/// into the strict lower triangle and a diagonal vector as it is solved for, and the upper
+/// triangle is mirrored from the lower one at the end. The lower triangle and the diagonal
+/// are bit-identical to the column-by-column inverse; the result is exactly symmetric.
+pub(crate) fn covariance_in_place(mut hess: Vec<f64>, n: usize, scale: f64) -> Option<Covariance> {
     if hess.len() != n * n || hess.iter().any(|v| !v.is_finite()) {
         return None;
     }
@@ -117,53 +336,75 @@ pub fn covariance_from_hessian(hess: &[f64], n: usize, scale: f64) -> Option<Cov
         .filter(|&i| (0..n).any(|j| hess[i * n + j] != 0.0))
         .collect();
     let m = keep.len();
-    let sub = || {
-        let mut sub = vec![0.0; m * m];
-        for (a, &i) in keep.iter().enumerate() {
-            for (b, &j) in keep.iter().enumerate() {
-                sub[a * m + b] = hess[i * n + j];
-            }
-        }
-        sub
-    };
-    // Each column of the inverse goes straight to its place in `cov`: besides the result,
-    // only the factor is held (the fit calling this already holds the Hessian).
-    let mut cov = vec![0.0; n * n];
+    // The Hessian's diagonal, then (once factorised) the covariance's: one vector for both.
+    let mut diag = diagonal(&hess, n);
     let mut forced = false;
-    let mut l = sub();
-    if cholesky_in_place(&mut l, m) {
+    if factor_upper(&mut hess, n, &keep, &diag, 0.0) {
+        let cdiag = &mut diag;
+        cdiag.fill(0.0);
         let mut col = vec![0.0; m];
         for (b, &j) in keep.iter().enumerate() {
             col.iter_mut().for_each(|v| *v = 0.0);
             col[b] = 1.0;
-            cholesky_solve(&l, m, &mut col);
-            for (a, &i) in keep.iter().enumerate() {
-                cov[i * n + j] = scale * col[a];
+            solve_upper(&hess, n, &keep, &mut col);
+            // Rows after `j` of column `j`: strict lower triangle, which the factor (on or
+            // right of the diagonal) does not occupy.
+            for (a, &i) in keep.iter().enumerate().skip(b + 1) {
+                hess[i * n + j] = scale * col[a];
             }
+            cdiag[j] = scale * col[b];
         }
     } else {
         forced = true;
-        drop(l);
-        let eig = SymmetricEigen::new(DMatrix::from_row_slice(m, m, &sub()));
+        // The lower triangle and the diagonal still hold the Hessian.
+        let sub = DMatrix::from_fn(m, m, |a, b| {
+            let (i, j) = (keep[a.max(b)], keep[a.min(b)]);
+            if i == j {
+                diag[i]
+            } else {
+                hess[i * n + j]
+            }
+        });
+        let eig = SymmetricEigen::new(sub);
         let lmax = eig.eigenvalues.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
         if lmax <= 0.0 || eig.eigenvalues.iter().all(|&v| v <= 0.0) {
             return None;
         }
         let floor = 1e-12 * lmax;
+        let cdiag = &mut diag;
+        cdiag.fill(0.0);
         for (a, &i) in keep.iter().enumerate() {
-            for (b, &j) in keep.iter().enumerate() {
+            for (b, &j) in keep.iter().enumerate().take(a + 1) {
                 let mut s = 0.0;
                 for k in 0..m {
                     let lam = eig.eigenvalues[k].max(floor);
                     s += eig.eigenvectors[(a, k)] * eig.eigenvectors[(b, k)] / lam;
                 }
-                cov[i * n + j] = scale * s;
+                if i == j {
+                    cdiag[i] = scale * s;
+                } else {
+                    hess[i * n + j] = scale * s;
+                }
             }
         }
     }
+    // Parameters not kept have zero rows and columns (their diagonal is zero already).
+    if m < n {
+        let mut next = keep.iter().copied().peekable();
+        for i in 0..n {
+            if next.next_if_eq(&i).is_some() {
+                continue;
+            }
+            hess[i * n..i * n + i].fill(0.0);
+            for j in i + 1..n {
+                hess[j * n + i] = 0.0;
+            }
+        }
+    }
+    restore_symmetric(&mut hess, n, &diag);
     Some(Covariance {
         n,
-        cov,
+        cov: hess,
         forced_pos_def: forced,
     })
 }

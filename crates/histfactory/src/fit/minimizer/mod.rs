@@ -78,8 +78,8 @@ mod reduced;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use linalg::{cholesky_in_place, cholesky_solve};
 pub use linalg::{covariance_from_hessian, Covariance};
+pub(crate) use linalg::{covariance_in_place, factor_upper, restore_symmetric, PackedFactor};
 pub use reduced::{EvalCounts, Reduced};
 
 use super::{FitError, Objective};
@@ -228,6 +228,35 @@ impl MinimizeOutcome {
     }
 }
 
+/// Spreads the free-parameter Hessian (`m * m` at the front of `h`, `m = free.len()`) to
+/// its full layout (`n * n`; rows and columns of the others zero) in the same buffer, which
+/// has room for it (the core allocates `n * n`): no second matrix. Each entry moves to an
+/// index no earlier than its own (`i >= a`, `j >= b`), so moving them in decreasing order
+/// never overwrites one still to be read.
+fn expand_in_place(h: &mut Vec<f64>, free: &[usize], n: usize) {
+    let m = free.len();
+    h.resize(n * n, 0.0);
+    if m == n {
+        return;
+    }
+    for (a, &i) in free.iter().enumerate().rev() {
+        for (b, &j) in free.iter().enumerate().rev() {
+            h[i * n + j] = h[a * m + b];
+        }
+    }
+    let mut is_free = vec![false; n];
+    for &i in free {
+        is_free[i] = true;
+    }
+    for i in 0..n {
+        for j in 0..n {
+            if !(is_free[i] && is_free[j]) {
+                h[i * n + j] = 0.0;
+            }
+        }
+    }
+}
+
 /// A caller's stop condition for [`minimize_until`]: `(x, f, grad)` after an accepted step.
 pub type StopFn<'a> = dyn FnMut(&[f64], f64, &[f64]) -> bool + 'a;
 
@@ -308,15 +337,16 @@ pub fn minimize_until<O: Objective + ?Sized>(
         .map(|i| (fixed_given && fixed[i]) || lo[i] == hi[i])
         .collect();
 
-    let mut red = Reduced::new(obj, x0, &fixed_all);
+    let free_idx: Vec<usize> = (0..n).filter(|&i| !fixed_all[i]).collect();
+    let mut red = Reduced::with_free(obj, x0, std::borrow::Cow::Borrowed(&free_idx));
     let m = red.n_params();
-    let mut xr = vec![0.0; m];
-    let mut lor = vec![0.0; m];
-    let mut hir = vec![0.0; m];
-    red.gather(x0, &mut xr);
-    red.gather(lo, &mut lor);
-    red.gather(hi, &mut hir);
-    let free_idx = red.free_indices().to_vec();
+    // The reduced start and bounds in one allocation (small fits are a few microseconds).
+    let mut reduced = vec![0.0; 3 * m];
+    let (xr, bounds) = reduced.split_at_mut(m);
+    let (lor, hir) = bounds.split_at_mut(m);
+    red.gather(x0, xr);
+    red.gather(lo, lor);
+    red.gather(hi, hir);
     // Filled on the first accepted step: a run that starts at its minimum never needs them.
     let (mut stop_x, mut stop_g) = (Vec::new(), Vec::new());
     let mut full_stop = |xr: &[f64], f: f64, gr: &[f64]| {
@@ -354,34 +384,35 @@ pub fn minimize_until<O: Objective + ?Sized>(
     };
     let r = core::run(
         &mut red,
-        &xr,
-        &lor,
-        &hir,
+        xr,
+        lor,
+        hir,
         opts,
         h0.as_deref(),
         n * n,
         &mut full_stop,
     );
 
-    let mut x = vec![0.0; n];
-    red.expand(&r.x, &mut x);
-    let mut grad = vec![0.0; n];
-    let mut at_bound = vec![false; n];
     let free = red.free_indices();
-    for (k, &i) in free.iter().enumerate() {
-        grad[i] = r.g[k];
-        at_bound[i] = r.active[k];
-    }
-    let hessian = if r.hess_valid && m == n {
-        // Nothing fixed: the free Hessian already has the full layout.
-        r.hess
-    } else if r.hess_valid {
-        let mut h = vec![0.0; n * n];
-        for (a, &i) in free.iter().enumerate() {
-            for (b, &j) in free.iter().enumerate() {
-                h[i * n + j] = r.hess[a * m + b];
-            }
+    let mut at_bound = r.active;
+    at_bound.resize(m, false);
+    let (x, grad, at_bound) = if m == n {
+        // Nothing fixed: the core's vectors already have the full layout.
+        (r.x, r.g, at_bound)
+    } else {
+        let mut x = vec![0.0; n];
+        red.expand(&r.x, &mut x);
+        let mut grad = vec![0.0; n];
+        let mut full_bound = vec![false; n];
+        for (k, &i) in free.iter().enumerate() {
+            grad[i] = r.g[k];
+            full_bound[i] = at_bound[k];
         }
+        (x, grad, full_bound)
+    };
+    let hessian = if r.hess_valid {
+        let mut h = r.hess;
+        expand_in_place(&mut h, free, n);
         h
     } else {
         Vec::new()

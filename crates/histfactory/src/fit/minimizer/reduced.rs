@@ -6,6 +6,7 @@
 //! means no masks in the linear algebra and no risk of a fixed value drifting.
 
 use crate::fit::Objective;
+use std::borrow::Cow;
 
 /// How many times each method of the objective was called.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,7 +31,7 @@ impl EvalCounts {
 pub struct Reduced<'a, O: Objective + ?Sized> {
     inner: &'a mut O,
     /// Full-vector index of each free parameter, in order.
-    free: Vec<usize>,
+    free: Cow<'a, [usize]>,
     /// Full-length point: fixed values stay, free ones are overwritten on each call.
     full_x: Vec<f64>,
     /// Full-length gradient scratch.
@@ -50,6 +51,12 @@ impl<'a, O: Objective + ?Sized> Reduced<'a, O> {
         let free: Vec<usize> = (0..x_full.len())
             .filter(|&i| !fixed.get(i).copied().unwrap_or(false))
             .collect();
+        Self::with_free(inner, x_full, Cow::Owned(free))
+    }
+
+    /// [`Reduced::new`] with the free parameters' indices (increasing) given, possibly
+    /// borrowed from a caller that needs them too.
+    pub(crate) fn with_free(inner: &'a mut O, x_full: &[f64], free: Cow<'a, [usize]>) -> Self {
         let n = x_full.len();
         Self {
             inner,

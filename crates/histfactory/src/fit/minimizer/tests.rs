@@ -852,3 +852,194 @@ fn initial_hessian_starts_in_newton_and_reaches_the_same_minimum() {
     };
     assert!(minimize(&mut f, &x0, &lo, &hi, &[], &bad).is_err());
 }
+
+/// A symmetric positive-definite `n * n` matrix from a fixed pseudo-random sequence, with
+/// its upper triangle perturbed in the last bits (as the exact Hessian's two triangles
+/// are): every factorisation must read the lower triangle only.
+fn spd_with_ragged_upper(n: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+    };
+    let b: Vec<f64> = (0..n * n).map(|_| next()).collect();
+    let mut a = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            a[i * n + j] = (0..n).map(|k| b[i * n + k] * b[j * n + k]).sum::<f64>();
+        }
+        a[i * n + i] += 0.1;
+    }
+    for i in 0..n {
+        for j in (i + 1)..n {
+            a[i * n + j] *= 1.0 + 1e-13;
+        }
+    }
+    a
+}
+
+#[test]
+fn split_factor_and_solve_are_the_textbook_cholesky_bit_for_bit() {
+    use super::linalg::{
+        cholesky_in_place, cholesky_solve, factor_upper, restore_symmetric, solve_upper,
+        upper_pivot,
+    };
+    let n = 9;
+    let a = spd_with_ragged_upper(n, 7);
+    let diag: Vec<f64> = (0..n).map(|i| a[i * n + i]).collect();
+    for idx in [(0..n).collect::<Vec<_>>(), vec![0, 2, 3, 7, 8], vec![4]] {
+        for shift in [0.0, 1e-3] {
+            let k = idx.len();
+            // The reference: the submatrix copied out and factorised the textbook way.
+            let mut l = vec![0.0; k * k];
+            for (x, &i) in idx.iter().enumerate() {
+                for (y, &j) in idx.iter().enumerate() {
+                    l[x * k + y] = a[i * n + j];
+                }
+                l[x * k + x] += shift;
+            }
+            assert!(cholesky_in_place(&mut l, k));
+            let mut buf = a.clone();
+            assert!(factor_upper(&mut buf, n, &idx, &diag, shift));
+            for x in 0..k {
+                assert_eq!(
+                    upper_pivot(&buf, n, &idx, x).to_bits(),
+                    l[x * k + x].to_bits()
+                );
+                for y in x..k {
+                    let u = buf[idx[x] * n + (n - k) + y];
+                    assert_eq!(u.to_bits(), l[y * k + x].to_bits(), "U[{x}][{y}]");
+                }
+            }
+            let rhs: Vec<f64> = (0..k).map(|x| 1.0 - 0.3 * x as f64).collect();
+            let (mut want, mut got) = (rhs.clone(), rhs);
+            cholesky_solve(&l, k, &mut want);
+            solve_upper(&buf, n, &idx, &mut got);
+            assert_eq!(
+                want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                got.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
+            // The matrix itself is untouched in the strict lower triangle.
+            restore_symmetric(&mut buf, n, &diag);
+            for i in 0..n {
+                for j in 0..=i {
+                    assert_eq!(buf[i * n + j].to_bits(), a[i * n + j].to_bits());
+                    assert_eq!(buf[j * n + i].to_bits(), a[i * n + j].to_bits());
+                }
+            }
+        }
+    }
+    // Not positive definite: both say so.
+    let mut neg = a.clone();
+    neg[3 * n + 3] = -1.0;
+    let nd: Vec<f64> = (0..n).map(|i| neg[i * n + i]).collect();
+    let all: Vec<usize> = (0..n).collect();
+    assert!(!factor_upper(&mut neg.clone(), n, &all, &nd, 0.0));
+    assert!(!cholesky_in_place(&mut neg, n));
+}
+
+#[test]
+fn covariance_in_its_own_buffer_is_the_column_by_column_inverse() {
+    use super::linalg::{cholesky_in_place, cholesky_solve, covariance_in_place};
+    let n = 7;
+    let mut h = spd_with_ragged_upper(n, 11);
+    // Parameter 2 is fixed: zero row and column.
+    for j in 0..n {
+        h[2 * n + j] = 0.0;
+        h[j * n + 2] = 0.0;
+    }
+    let keep: Vec<usize> = (0..n).filter(|&i| i != 2).collect();
+    let m = keep.len();
+    let mut l = vec![0.0; m * m];
+    for (a, &i) in keep.iter().enumerate() {
+        for (b, &j) in keep.iter().enumerate() {
+            l[a * m + b] = h[i * n + j];
+        }
+    }
+    assert!(cholesky_in_place(&mut l, m));
+    let c = covariance_in_place(h.clone(), n, 2.0).unwrap();
+    assert!(!c.forced_pos_def);
+    for (b, &j) in keep.iter().enumerate() {
+        let mut col = vec![0.0; m];
+        col[b] = 1.0;
+        cholesky_solve(&l, m, &mut col);
+        // On and below the diagonal: the column solves' own values.
+        for (a, &i) in keep.iter().enumerate().skip(b) {
+            assert_eq!(c.cov[i * n + j].to_bits(), (2.0 * col[a]).to_bits());
+        }
+    }
+    for i in 0..n {
+        for j in 0..n {
+            assert_eq!(c.cov[i * n + j].to_bits(), c.cov[j * n + i].to_bits());
+            if i == 2 || j == 2 {
+                assert_eq!(c.cov[i * n + j], 0.0);
+            }
+        }
+    }
+    // The public helper gives the same matrix from a borrowed Hessian.
+    assert_eq!(covariance_from_hessian(&h, n, 2.0).unwrap(), c);
+}
+
+#[test]
+fn expanding_the_free_hessian_in_place() {
+    let (n, free) = (5, vec![1, 2, 4]);
+    let m = free.len();
+    let mut h: Vec<f64> = (0..m * m).map(|v| v as f64 + 1.0).collect();
+    h.resize(n * n, f64::NAN);
+    expand_in_place(&mut h, &free, n);
+    for i in 0..n {
+        for j in 0..n {
+            let want = match (
+                free.iter().position(|&v| v == i),
+                free.iter().position(|&v| v == j),
+            ) {
+                (Some(a), Some(b)) => (a * m + b) as f64 + 1.0,
+                _ => 0.0,
+            };
+            assert_eq!(h[i * n + j], want, "({i}, {j})");
+        }
+    }
+}
+
+#[test]
+fn packed_factor_solves_and_inverts_as_the_unpacked_one() {
+    use super::linalg::{covariance_in_place, factor_upper, solve_upper, PackedFactor};
+    let n = 8;
+    let mut h = spd_with_ragged_upper(n, 3);
+    // Parameter 5 is fixed: zero row and column.
+    for j in 0..n {
+        h[5 * n + j] = 0.0;
+        h[j * n + 5] = 0.0;
+    }
+    // Exactly symmetric, as the minimiser's outcome is.
+    for i in 0..n {
+        for j in (i + 1)..n {
+            h[i * n + j] = h[j * n + i];
+        }
+    }
+    let idx: Vec<usize> = (0..n).filter(|&i| i != 5).collect();
+    let k = idx.len();
+    let diag: Vec<f64> = (0..n).map(|i| h[i * n + i]).collect();
+    let mut buf = h.clone();
+    assert!(factor_upper(&mut buf, n, &idx, &diag, 0.0));
+    let packed = PackedFactor::from_upper(&buf, n, &idx);
+    let rhs: Vec<f64> = (0..k).map(|a| 0.5 - 0.2 * a as f64).collect();
+    let (mut want, mut got) = (rhs.clone(), rhs.clone());
+    solve_upper(&buf, n, &idx, &mut want);
+    packed.solve(&mut got);
+    assert_eq!(want, got);
+    // UᵀU d is the matrix times d, to rounding.
+    let (mut t, mut hd) = (vec![0.0; k], vec![0.0; k]);
+    packed.gram_times(&rhs, &mut t, &mut hd);
+    for (a, &i) in idx.iter().enumerate() {
+        let exact: f64 = idx.iter().zip(&rhs).map(|(&j, d)| h[i * n + j] * d).sum();
+        assert!((hd[a] - exact).abs() <= 1e-13 * exact.abs().max(1.0), "{a}");
+    }
+    // The covariance from the packed factor is the one computed in the Hessian's buffer.
+    assert_eq!(
+        packed.covariance(&idx, n, 2.0),
+        covariance_in_place(h, n, 2.0).unwrap()
+    );
+}
