@@ -79,8 +79,8 @@ pub struct Restart {
 #[must_use]
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct FitResult {
-    /// Parameter names (pyhf order).
-    pub par_names: Vec<String>,
+    /// Parameter names (pyhf order), shared with the model: a fit does not copy them.
+    pub par_names: std::sync::Arc<[String]>,
     /// Best-fit values.
     pub bestfit: Vec<f64>,
     /// Uncertainties: square roots of the diagonal of `2 H^-1` (Hessian of twice_nll over
@@ -708,7 +708,7 @@ fn result(
         .map(|(u, &f)| if f { 0.0 } else { u })
         .collect();
     FitResult {
-        par_names: model.par_names().to_vec(),
+        par_names: model.par_names.clone(),
         bestfit: out.x,
         uncertainties,
         correlations,

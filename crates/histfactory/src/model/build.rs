@@ -563,7 +563,7 @@ pub(crate) fn compile(
         channels: channel_infos,
         samples,
         param_sets: sets,
-        par_names,
+        par_names: par_names.into(),
         init,
         bounds,
         fixed,

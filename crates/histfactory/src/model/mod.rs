@@ -142,7 +142,7 @@ pub struct Model {
     pub(crate) channels: Vec<ChannelInfo>,
     pub(crate) samples: Vec<String>,
     pub(crate) param_sets: Vec<ParameterSet>,
-    pub(crate) par_names: Vec<String>,
+    pub(crate) par_names: std::sync::Arc<[String]>,
     pub(crate) init: Vec<f64>,
     pub(crate) bounds: Vec<[f64; 2]>,
     pub(crate) fixed: Vec<bool>,
