@@ -13,6 +13,7 @@
 //! give exact Hessian columns.
 
 use crate::model::interp::{histo_coeffs, HistoCoeffs};
+use crate::model::normsys::NormSysWork;
 use crate::model::{ConstraintTerm, Model, Scalar};
 
 /// Data prepared once for repeated evaluation: main counts, auxdata, and the constant
@@ -61,12 +62,8 @@ pub struct Scratch<T> {
     adj: Vec<T>,
     add: Vec<T>,
     binprod: Vec<T>,
-    /// Per normsys entry: alpha, factor, derivative over factor (see [`NormSysTable`]).
-    ///
-    /// [`NormSysTable`]: crate::model::interp::NormSysTable
-    nalpha: Vec<T>,
-    nval: Vec<T>,
-    nder: Vec<T>,
+    /// Per normsys entry: factor, derivative over factor (see [`NormSysWork`]).
+    norm: NormSysWork<T>,
     blockp: Vec<T>,
     adj_a: Vec<T>,
     adj_f: Vec<T>,
@@ -81,7 +78,6 @@ impl<T: Scalar> Scratch<T> {
     /// Buffers sized for `model`.
     pub fn new(model: &Model) -> Self {
         let nsb: usize = model.blocks.iter().map(|b| b.nominal.len()).sum();
-        let nnorm = model.normsys.len();
         let maxscal = model
             .blocks
             .iter()
@@ -94,9 +90,7 @@ impl<T: Scalar> Scratch<T> {
             adj: vec![z; model.n_main],
             add: vec![z; nsb],
             binprod: vec![z; nsb],
-            nalpha: vec![z; nnorm],
-            nval: vec![z; nnorm],
-            nder: vec![z; nnorm],
+            norm: NormSysWork::new(&model.normsys),
             blockp: vec![z; model.blocks.len()],
             adj_a: vec![z; nsb],
             adj_f: vec![z; nsb],
@@ -139,14 +133,11 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     // Hot: every normsys factor of every block (4,174 in 1Lbb) in one vectorised pass over
     // a contiguous table, before the per-block pass, so the block loop below only reads
     // them; derivatives are left to `backward`, which only the gradient needs.
-    model.normsys.values(pars, &mut s.nalpha, &mut s.nval);
+    model.normsys.values(pars, &mut s.norm);
     let mut sb = 0;
     for (bi, blk) in model.blocks.iter().enumerate() {
         let n = blk.nominal.len();
-        // The block's scalar product (about 50 normsys factors per 1Lbb block) with four
-        // independent partial products: a single running product is a chain of dependent
-        // multiplies, latency-bound at ~4 cycles each, which profiling showed as the
-        // largest single cost of the forward pass.
+        // The block's scalar product (see `NormSysWork::product`).
         let mut direct = T::cst(1.0);
         for &i in &blk.direct {
             direct *= pars[i];
@@ -154,17 +145,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
         let p = if blk.normsys.is_empty() {
             direct
         } else {
-            let mut acc = [T::cst(1.0); 4];
-            let mut quads = s.nval[blk.normsys.clone()].chunks_exact(4);
-            for q in quads.by_ref() {
-                for l in 0..4 {
-                    acc[l] *= q[l];
-                }
-            }
-            for (l, &v) in quads.remainder().iter().enumerate() {
-                acc[l] *= v;
-            }
-            (acc[0] * acc[1]) * (acc[2] * acc[3]) * direct
+            s.norm.product(blk.normsys.clone()) * direct
         };
         s.blockp[bi] = p;
 
@@ -346,9 +327,7 @@ pub(crate) fn logpdf_inline<T: Scalar>(
 #[inline(always)]
 fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
     let clip = model.options.clip_sample.is_some();
-    model
-        .normsys
-        .log_derivs(pars, &s.nalpha, &s.nval, &mut s.nder);
+    model.normsys.log_derivs(pars, &mut s.norm);
     let mut sb = 0;
     for (bi, blk) in model.blocks.iter().enumerate() {
         let n = blk.nominal.len();
@@ -395,22 +374,16 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
         let range = blk.normsys.clone();
         let (nn, m) = (range.len(), range.len() + blk.direct.len());
         if m > 0 {
-            let (params, vals, dlogs) = (
-                &model.normsys.param[range.clone()],
-                &s.nval[range.clone()],
-                &s.nder[range.clone()],
-            );
+            let params = &model.normsys.param[range.clone()];
             if p.all_normal() {
                 // Common case: the block's product is a normal number, so no factor is
                 // zero, infinite or NaN, and "all other factors" times f'_k is P f'_k / f_k
                 // to within a few rounding errors, with f'_k / f_k from the vectorised
-                // normsys pass (`nder`). The prefix/suffix products below are two serial
+                // normsys pass. The prefix/suffix products below are two serial
                 // chains of dependent multiplies, which made the gradient cost 3.5
                 // logpdfs on 1Lbb (about 50 normsys per block).
                 let gp = g_p * p;
-                for (&i, &r) in params.iter().zip(dlogs) {
-                    grad[i] += gp * r;
-                }
+                s.norm.add_ratios(range, params, gp, grad);
                 for &i in &blk.direct {
                     grad[i] += gp / pars[i];
                 }
@@ -424,7 +397,7 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
             // factors (derivative 1).
             let factor = |k: usize| {
                 if k < nn {
-                    vals[k]
+                    s.norm.value(range.start + k)
                 } else {
                     pars[blk.direct[k - nn]]
                 }
@@ -440,9 +413,7 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
                 let others = g_p * prefix[k] * suffix[k + 1];
                 if k < nn {
                     // f' itself: the ratio f' / f is useless where f is zero.
-                    let d = model
-                        .normsys
-                        .deriv(range.start + k, s.nalpha[range.start + k]);
+                    let d = model.normsys.deriv(range.start + k, pars);
                     grad[params[k]] += others * d;
                 } else {
                     grad[blk.direct[k - nn]] += others;

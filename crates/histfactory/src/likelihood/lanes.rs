@@ -150,6 +150,13 @@ impl<const N: usize> MulAssign for Lanes<N> {
 }
 
 impl<const N: usize> Scalar for Lanes<N> {
+    /// Real parts are plain `f64` operations (`re` never reads `eps`), and a Hessian pass
+    /// seeds at most `N` parameters.
+    const SPARSE_DUAL: bool = true;
+    #[inline(always)]
+    fn is_constant(self) -> bool {
+        self.eps.iter().all(|&e| e == 0.0)
+    }
     #[inline(always)]
     fn cst(x: f64) -> Self {
         Lanes {

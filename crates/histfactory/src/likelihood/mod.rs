@@ -19,7 +19,7 @@
 mod batch;
 pub(crate) mod eval;
 mod jacobian;
-mod lanes;
+pub(crate) mod lanes;
 mod objective;
 mod points;
 mod vlog;

@@ -332,3 +332,70 @@ fn grid_points_match_single_evaluations_without_interpolation() {
         }
     }
 }
+
+/// Hessian passes evaluate the normsys factors of unseeded parameters as plain numbers,
+/// once per point, and keep them in the scratch across passes and Hessians
+/// (`NormSysWork`): a Hessian must not depend on what its scratch evaluated before, and
+/// must agree with one-lane `Dual64` passes, which evaluate every factor as a dual number.
+/// Points include alphas at the kinks (0, ±1) and mu = 0 (zero block products take the
+/// gradient's other path).
+#[test]
+fn sparse_dual_hessians_match_dual64_whatever_the_scratch_held() {
+    use super::{hessian_into, HessianScratch};
+    for seed in 0u64..12 {
+        for (nc, hc) in codes() {
+            let model = model_for(seed, nc, hc);
+            let data = model.observed_data().expect("data");
+            let ds = model.dataset(&data).expect("dataset");
+            let n = model.n_pars();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xd0a1);
+            let mut points = vec![random_point(&model, &mut rng)];
+            let mut kinks = random_point(&model, &mut rng);
+            for (i, x) in kinks.iter_mut().enumerate() {
+                if model.suggested_bounds()[i][0] < 0.0 {
+                    *x = [-1.0, 0.0, 1.0][i % 3];
+                }
+            }
+            points.push(kinks);
+            let mut zero_mu = random_point(&model, &mut rng);
+            zero_mu[model.poi_index().expect("poi")] = 0.0;
+            points.push(zero_mu);
+            let hessian = |pars: &[f64], scratch: &mut HessianScratch| {
+                let mut h = vec![0.0; n * n];
+                hessian_into(&model, &ds, pars, scratch, &mut h);
+                h
+            };
+            let mut kept = HessianScratch::default();
+            let first: Vec<Vec<f64>> = points.iter().map(|p| hessian(p, &mut kept)).collect();
+            let mut s = Scratch::<Dual64>::new(&model);
+            let same = |a: &[f64], b: &[f64]| {
+                a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+            };
+            for (p, h) in points.iter().zip(&first) {
+                // Again with the scratch of the other points, and with a fresh one.
+                assert!(same(&hessian(p, &mut kept), h), "{nc:?}/{hc:?} seed {seed}");
+                assert!(same(&hessian(p, &mut HessianScratch::default()), h));
+                for i in 0..n {
+                    let dp: Vec<Dual64> = p
+                        .iter()
+                        .enumerate()
+                        .map(|(j, &x)| Dual64::new(x, if i == j { 1.0 } else { 0.0 }))
+                        .collect();
+                    let mut g = vec![Dual64::from(0.0); n];
+                    eval::logpdf(&model, &ds, &dp, Some(&mut g), &mut s);
+                    for (j, gj) in g.iter().enumerate() {
+                        let hij = h[i * n + j];
+                        assert!(
+                            (hij - gj.eps).abs() <= 1e-12 * gj.eps.abs().max(1.0)
+                                || (hij.is_nan() && gj.eps.is_nan()),
+                            "{nc:?}/{hc:?} seed {seed} H[{i},{j}]: {hij} vs Dual64 {}",
+                            gj.eps
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Compiling a workspace into a [`Model`]: pyhf's parameter bookkeeping, then flat arrays.
 
-use super::interp::{NormSysInterp, NormSysTable};
+use super::interp::NormSysInterp;
+use super::normsys::NormSysTable;
 use super::params::{Constraint, ParameterSet};
 use super::{
     Block, ChannelInfo, ConstraintTerm, GaussTerm, Model, ModelError, ModelOptions, PoissonTerm,

@@ -65,14 +65,14 @@ impl std::str::FromStr for HistoSysCode {
 /// nominal 1, their logarithms, and code4's polynomial coefficients.
 #[derive(Clone, Debug)]
 pub(crate) struct NormSysInterp {
-    code: NormSysCode,
-    ln_hi: f64,
-    ln_lo: f64,
+    pub(super) code: NormSysCode,
+    pub(super) ln_hi: f64,
+    pub(super) ln_lo: f64,
     /// code4's coefficients a1..a6 of `1 + sum a_i alpha^i`, as `[a_{i+1}, (i+1) a_{i+1}]`:
     /// the value polynomial (`1 + alpha P(alpha)`) and the derivative polynomial. The hot
-    /// loop uses the copy in [`NormSysTable`]; [`NormSysTable`]'s own fast loops form the
-    /// same products in the same order.
-    pd: [[f64; 2]; 6],
+    /// loops use the copy in [`NormSysTable`](super::normsys::NormSysTable), which forms
+    /// the same products in the same order.
+    pub(super) pd: [[f64; 2]; 6],
 }
 
 // The constant matrix solving code4's 6x6 boundary conditions for alpha0 = 1 (value, first
@@ -150,9 +150,9 @@ impl NormSysInterp {
 /// The exponential branch of a normsys factor that alpha falls on: the factor is
 /// `exp(l alpha)` and its derivative `l exp(l alpha)`, with the slope `l` of
 /// [`ExpSide::slope`]. The one decision shared by [`NormSysInterp::eval`] and the fast
-/// loops of [`NormSysTable`].
+/// loops of [`NormSysTable`](super::normsys::NormSysTable).
 #[derive(Clone, Copy, Debug)]
-enum ExpSide {
+pub(super) enum ExpSide {
     /// `hi^alpha`: slope `ln hi`.
     Hi,
     /// code1 at alpha = 0: pyhf writes the factor as `lo^|alpha|` and JAX differentiates
@@ -168,7 +168,7 @@ impl ExpSide {
     /// (|alpha| < 1; NaN too, which the polynomial propagates). pyhf: code1 is
     /// `where(alpha > 0, hi^alpha, lo^-alpha)`, code4 the same outside [-1, 1].
     #[inline]
-    fn of(code: NormSysCode, a: f64) -> Option<ExpSide> {
+    pub(super) fn of(code: NormSysCode, a: f64) -> Option<ExpSide> {
         match code {
             NormSysCode::Code1 if a > 0.0 => Some(ExpSide::Hi),
             NormSysCode::Code1 if a == 0.0 => Some(ExpSide::Kink),
@@ -180,194 +180,13 @@ impl ExpSide {
     }
 
     #[inline]
-    fn slope(self, ln_hi: f64, ln_lo: f64) -> f64 {
+    pub(super) fn slope(self, ln_hi: f64, ln_lo: f64) -> f64 {
         match self {
             ExpSide::Hi => ln_hi,
             ExpSide::Kink => ln_lo,
             ExpSide::Lo => -ln_lo,
         }
     }
-}
-
-/// Every normsys factor of a model, block by block, as a structure of arrays.
-///
-/// The hot part of evaluation is code4's polynomial for |alpha| < 1, 4,174 of them per
-/// call on 1Lbb. Stored entry by entry (value and derivative coefficients interleaved
-/// with the parameter index and the exponential branch's logarithms, 136 bytes) the loop
-/// streamed half a megabyte and could not be vectorised; as contiguous coefficient arrays
-/// with the alphas gathered once into a contiguous array, it is one branch-free loop over
-/// all entries that the compiler vectorises, reading only what the value needs (the
-/// derivative coefficients are multiples of the same ones, formed only when the gradient
-/// is wanted). Entries outside the polynomial's range, rare, are overwritten afterwards.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct NormSysTable {
-    /// Parameter of each entry.
-    pub param: Vec<usize>,
-    /// code4's coefficients a1..a6 of `1 + sum a_i alpha^i`: `coef[i][k]` is entry `k`'s
-    /// a_(i+1).
-    coef: [Vec<f64>; 6],
-    /// Every entry's `[ln(hi), ln(lo)]`, for the exponential branches.
-    ln: Vec<[f64; 2]>,
-    /// The model's normsys code (one for all entries).
-    code: NormSysCode,
-    /// The distinct parameters, to tell cheaply whether any alpha is outside (-1, 1).
-    params: Vec<usize>,
-    /// The entries of each of `params`: the ones to leave the polynomial when that alpha
-    /// is outside (-1, 1), found without scanning the whole table.
-    entries: Vec<Vec<usize>>,
-}
-
-impl NormSysTable {
-    /// Number of entries.
-    pub(crate) fn len(&self) -> usize {
-        self.param.len()
-    }
-
-    /// Appends an entry for parameter `param`.
-    pub(crate) fn push(&mut self, param: usize, interp: NormSysInterp) {
-        self.param.push(param);
-        for (c, pd) in self.coef.iter_mut().zip(&interp.pd) {
-            c.push(pd[0]);
-        }
-        debug_assert!(self.param.len() == 1 || self.code == interp.code);
-        self.code = interp.code;
-        self.ln.push([interp.ln_hi, interp.ln_lo]);
-        let k = self.param.len() - 1;
-        match self.params.binary_search(&param) {
-            Ok(i) => self.entries[i].push(k),
-            Err(i) => {
-                self.params.insert(i, param);
-                self.entries.insert(i, vec![k]);
-            }
-        }
-    }
-
-    /// Bytes held by the table.
-    pub(crate) fn bytes(&self) -> usize {
-        use std::mem::size_of;
-        self.len() * (2 * size_of::<usize>() + 8 * size_of::<f64>())
-            + self.params.len() * (size_of::<usize>() + size_of::<Vec<usize>>())
-    }
-
-    /// The entries whose factor is not the polynomial's, parameter by parameter with the
-    /// branch their alpha is on ([`ExpSide::of`], as [`NormSysInterp::eval`]): every entry
-    /// for code1, for code4 those whose alpha is outside (-1, 1). Toys and scans often
-    /// move a few alphas past ±1; a scan of the whole table for them cost as much as the
-    /// polynomials.
-    fn fixups<'a, T: Scalar>(
-        &'a self,
-        pars: &'a [T],
-    ) -> impl Iterator<Item = (ExpSide, f64, &'a [usize])> + 'a {
-        self.params
-            .iter()
-            .zip(&self.entries)
-            .filter_map(move |(&p, e)| {
-                let a = pars[p].re();
-                ExpSide::of(self.code, a).map(|side| (side, a, e.as_slice()))
-            })
-    }
-
-    /// Gathers every entry's alpha from `pars` into `alpha` and writes the factors to
-    /// `value`.
-    pub(crate) fn values<T: Scalar>(&self, pars: &[T], alpha: &mut [T], value: &mut [T]) {
-        for (a, &p) in alpha.iter_mut().zip(&self.param) {
-            *a = pars[p];
-        }
-        T::poly6_values(&self.coef, alpha, value);
-        for (side, _, entries) in self.fixups(pars) {
-            for &k in entries {
-                let [ln_hi, ln_lo] = self.ln[k];
-                value[k] = alpha[k].scale(side.slope(ln_hi, ln_lo)).exp();
-            }
-        }
-    }
-
-    /// Every factor's derivative in its alpha divided by the factor, `f'(alpha) / f`, into
-    /// `out`, from the `alpha` and `value` of the last [`values`](Self::values) at the
-    /// same `pars`. The gradient wants "the product of all other factors" times `f'`,
-    /// which is the block's product times this ratio whenever no factor is zero: the
-    /// divisions done here in one vectorised pass cost a third of the per-entry scalar
-    /// divisions they replace in the block loop (1Lbb). On an exponential branch the ratio
-    /// is the slope itself, a constant (its derivative is zero, which dual numbers get
-    /// right with a constant): forming it as `f'/f` evaluated the exponential a second time.
-    pub(crate) fn log_derivs<T: Scalar>(
-        &self,
-        pars: &[T],
-        alpha: &[T],
-        value: &[T],
-        out: &mut [T],
-    ) {
-        T::poly6_log_derivs(&self.coef, alpha, value, out);
-        for (side, a, entries) in self.fixups(pars) {
-            for &k in entries {
-                let [ln_hi, ln_lo] = self.ln[k];
-                // NaN stays NaN, as the quotient would.
-                out[k] = T::cst(if a.is_nan() {
-                    f64::NAN
-                } else {
-                    side.slope(ln_hi, ln_lo)
-                });
-            }
-        }
-    }
-
-    /// The distinct parameters of the table's entries, sorted.
-    pub(crate) fn params(&self) -> &[usize] {
-        &self.params
-    }
-
-    /// Entry `k`'s interpolation, rebuilt from the table (the coefficient products are
-    /// those of [`NormSysInterp::new`], so it computes the same numbers as the original):
-    /// only the rare entries outside the polynomial need it, and keeping a copy of every
-    /// entry would more than double the table.
-    fn interp(&self, k: usize) -> NormSysInterp {
-        NormSysInterp {
-            code: self.code,
-            ln_hi: self.ln[k][0],
-            ln_lo: self.ln[k][1],
-            pd: std::array::from_fn(|i| [self.coef[i][k], self.coef[i][k] * (i as f64 + 1.0)]),
-        }
-    }
-
-    /// Entry `k`'s derivative at `alpha`, the same number the polynomial loops form.
-    pub(crate) fn deriv<T: Scalar>(&self, k: usize, alpha: T) -> T {
-        self.interp(k).eval(alpha).1
-    }
-}
-
-/// Runs `$body` (a call of an `#[inline(always)]` function) compiled for AVX when the CPU
-/// has it, else for the portable baseline (SSE2). AVX doubles the width of the packed
-/// multiplies, adds and, above all, divisions of the normsys loops (the divisions were a
-/// sixth of 1Lbb's value-and-gradient); without FMA every operation rounds as in the
-/// baseline, so results are bit-identical on every machine.
-macro_rules! with_avx {
-    ($body:expr) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx")]
-            unsafe fn avx(f: impl FnOnce()) {
-                f()
-            }
-            if std::arch::is_x86_feature_detected!("avx") {
-                // SAFETY: the CPU supports AVX, checked just above.
-                unsafe { avx(|| $body) };
-                return;
-            }
-        }
-        $body
-    }};
-}
-
-/// [`poly6_values_in`](crate::model::scalar::poly6_values_in) on `f64`, with AVX where
-/// available.
-pub(crate) fn poly6_values_f64(c: &[Vec<f64>; 6], x: &[f64], out: &mut [f64]) {
-    with_avx!(crate::model::scalar::poly6_values_in(c, x, out))
-}
-
-/// [`poly6_log_derivs_in`](crate::model::scalar::poly6_log_derivs_in) on `f64`, with AVX
-/// where available.
-pub(crate) fn poly6_log_derivs_f64(c: &[Vec<f64>; 6], x: &[f64], v: &[f64], out: &mut [f64]) {
-    with_avx!(crate::model::scalar::poly6_log_derivs_in(c, x, v, out))
 }
 
 /// The alpha-dependent coefficients of an additive (histosys) interpolation: for every bin
@@ -588,60 +407,6 @@ mod tests {
                     (c.d_up * 4.0 + c.d_dn * 3.0 - fd).abs() < 1e-7,
                     "{code:?} {a}"
                 );
-            }
-        }
-    }
-
-    #[test]
-    fn table_matches_entrywise_eval_inside_outside_and_at_the_kinks() {
-        use num_dual::Dual64;
-        let alphas = [
-            -3.0,
-            -1.0,
-            -1.0 + 1e-12,
-            -0.4,
-            0.0,
-            0.25,
-            1.0 - 1e-12,
-            1.0,
-            2.5,
-            f64::NAN,
-        ];
-        for code in [NormSysCode::Code4, NormSysCode::Code1] {
-            // Entry k uses parameter k % 3 of `pars`, so every alpha meets every factor.
-            let factors = [(1.1, 0.9), (1.3, 0.95), (0.8, 1.2), (1.05, 1.02)];
-            let mut table = NormSysTable::default();
-            let mut interps = Vec::new();
-            for k in 0..24 {
-                let (hi, lo) = factors[k % factors.len()];
-                let i = NormSysInterp::new(code, hi, lo);
-                table.push(k % 3, i.clone());
-                interps.push(i);
-            }
-            for w in alphas.windows(3) {
-                let pars = [w[0], w[1], w[2]];
-                let n = table.len();
-                let (mut alpha, mut v, mut d) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-                table.values(&pars, &mut alpha, &mut v);
-                table.log_derivs(&pars, &alpha, &v, &mut d);
-                let dp: Vec<Dual64> = pars.iter().map(|&x| Dual64::from(x)).collect();
-                let mut da = vec![Dual64::from(0.0); n];
-                let (mut dv, mut dd) = (da.clone(), da.clone());
-                table.values(&dp, &mut da, &mut dv);
-                table.log_derivs(&dp, &da, &dv, &mut dd);
-                for k in 0..n {
-                    let (want, deriv) = interps[k].eval(pars[k % 3]);
-                    let dwant = deriv / want;
-                    assert_eq!(table.deriv(k, pars[k % 3]).to_bits(), deriv.to_bits());
-                    let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
-                    assert!(same(v[k], want), "{code:?} {pars:?} {k}: {} {want}", v[k]);
-                    // On the exponential branches f'/f is the logarithm itself, not the
-                    // quotient of the two rounded numbers: an ulp or two apart. Dual
-                    // numbers may divide through a reciprocal: the same.
-                    let near = |a: f64, b: f64| same(a, b) || (a - b).abs() <= 1e-15 * b.abs();
-                    assert!(near(d[k], dwant), "{code:?} {pars:?} {k}: {} {dwant}", d[k]);
-                    assert!(same(dv[k].re, want) && near(dd[k].re, dwant));
-                }
             }
         }
     }

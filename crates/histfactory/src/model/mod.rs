@@ -18,6 +18,7 @@
 
 mod build;
 pub(crate) mod interp;
+pub(crate) mod normsys;
 mod params;
 pub(crate) mod scalar;
 pub mod simple;
@@ -28,7 +29,7 @@ pub use params::{Constraint, ParameterSet};
 pub use scalar::Scalar;
 
 use crate::spec::ModifierKind;
-use interp::NormSysTable;
+use normsys::NormSysTable;
 
 /// Errors of the model layer: a workspace that cannot become a model, or inputs of the
 /// wrong shape for evaluation.

@@ -51,9 +51,25 @@ pub trait Scalar:
     fn all_normal(self) -> bool {
         self.re().is_normal()
     }
+    /// Whether the normsys table may evaluate this type's real and derivative parts apart
+    /// (see [`NormSysWork`](crate::model::normsys::NormSysWork)): true for dual numbers
+    /// whose derivative parts are mostly zero (Hessian passes seed a few parameters) and
+    /// whose real part of a sum, product, [`scale`](Self::scale) and [`exp`](Self::exp)
+    /// is the `f64` operation on the real parts, so that plain numbers reproduce it
+    /// exactly (divisions are formed through the type itself). False by default: every
+    /// part is evaluated as the type.
+    #[doc(hidden)]
+    const SPARSE_DUAL: bool = false;
+    /// Whether the value carries no derivative (only asked of
+    /// [`SPARSE_DUAL`](Self::SPARSE_DUAL) types).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn is_constant(self) -> bool {
+        false
+    }
     /// code4's normsys polynomial `1 + x (c0 + x (c1 + ... + x c5))` for every entry `k`
     /// (coefficients `c[i][k]`, `x[k]`), into `out`; the loop of [`NormSysTable`]
-    /// (crate::model::interp), overridden for `f64` by a vectorised one.
+    /// (crate::model::normsys::NormSysTable), overridden for `f64` by a vectorised one.
     #[doc(hidden)]
     #[inline]
     fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
@@ -102,11 +118,11 @@ impl Scalar for f64 {
     }
     #[inline]
     fn poly6_values(c: &[Vec<f64>; 6], x: &[Self], out: &mut [Self]) {
-        crate::model::interp::poly6_values_f64(c, x, out)
+        crate::model::normsys::poly6_values_f64(c, x, out)
     }
     #[inline]
     fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
-        crate::model::interp::poly6_log_derivs_f64(c, x, v, out)
+        crate::model::normsys::poly6_log_derivs_f64(c, x, v, out)
     }
 }
 
@@ -133,9 +149,27 @@ impl Scalar for Dual64 {
     }
 }
 
+/// code4's polynomial `1 + x (c0 + x (c1 + ... + x c5))` of one entry: the operations, in
+/// order, of every normsys evaluation (loops and single entries alike), so that all give
+/// identical results. Horner's rule in the order of `NormSysInterp::eval`.
+#[inline(always)]
+pub(crate) fn poly6_value<T: Scalar>(c: [f64; 6], a: T) -> T {
+    let acc = T::cst(c[5]) * a + T::cst(c[4]);
+    let acc = (acc * a + T::cst(c[3])) * a + T::cst(c[2]);
+    let acc = (acc * a + T::cst(c[1])) * a + T::cst(c[0]);
+    acc * a + T::cst(1.0)
+}
+
+/// The derivative of [`poly6_value`]'s polynomial, `sum (i+1) c_i x^i`.
+#[inline(always)]
+pub(crate) fn poly6_deriv<T: Scalar>(c: [f64; 6], a: T) -> T {
+    let acc = T::cst(c[5] * 6.0) * a + T::cst(c[4] * 5.0);
+    let acc = (acc * a + T::cst(c[3] * 4.0)) * a + T::cst(c[2] * 3.0);
+    (acc * a + T::cst(c[1] * 2.0)) * a + T::cst(c[0])
+}
+
 /// [`Scalar::poly6_values`]'s loop, for any scalar; the `f64` override runs it compiled for
-/// AVX. Horner's rule in the same order as `NormSysInterp::eval`, so the results are
-/// identical to it.
+/// AVX.
 #[inline(always)]
 pub(crate) fn poly6_values_in<T: Scalar>(c: &[Vec<f64>; 6], x: &[T], out: &mut [T]) {
     let n = out.len();
@@ -150,11 +184,7 @@ pub(crate) fn poly6_values_in<T: Scalar>(c: &[Vec<f64>; 6], x: &[T], out: &mut [
         &c[5][..n],
     );
     for k in 0..n {
-        let a = x[k];
-        let acc = T::cst(c5[k]) * a + T::cst(c4[k]);
-        let acc = (acc * a + T::cst(c3[k])) * a + T::cst(c2[k]);
-        let acc = (acc * a + T::cst(c1[k])) * a + T::cst(c0[k]);
-        out[k] = acc * a + T::cst(1.0);
+        out[k] = poly6_value([c0[k], c1[k], c2[k], c3[k], c4[k], c5[k]], x[k]);
     }
 }
 
@@ -173,10 +203,6 @@ pub(crate) fn poly6_log_derivs_in<T: Scalar>(c: &[Vec<f64>; 6], x: &[T], v: &[T]
         &c[5][..n],
     );
     for k in 0..n {
-        let a = x[k];
-        let acc = T::cst(c5[k] * 6.0) * a + T::cst(c4[k] * 5.0);
-        let acc = (acc * a + T::cst(c3[k] * 4.0)) * a + T::cst(c2[k] * 3.0);
-        let acc = (acc * a + T::cst(c1[k] * 2.0)) * a + T::cst(c0[k]);
-        out[k] = acc / v[k];
+        out[k] = poly6_deriv([c0[k], c1[k], c2[k], c3[k], c4[k], c5[k]], x[k]) / v[k];
     }
 }
