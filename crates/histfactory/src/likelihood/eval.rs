@@ -58,15 +58,13 @@ impl Dataset {
 /// Reusable buffers for one evaluation at a time (one per thread in batches).
 #[derive(Clone, Debug)]
 pub struct Scratch<T> {
-    rates: Vec<T>,
-    adj: Vec<T>,
-    add: Vec<T>,
-    binprod: Vec<T>,
+    /// The per-bin, per-block and per-sample-bin buffers ([`Bufs`]), in one allocation:
+    /// a small model's fit builds two scratches (values, Hessian lanes), and one
+    /// allocation per buffer was a tenth of the seed model's fit.
+    buf: Vec<T>,
+    sizes: Sizes,
     /// Per normsys entry: factor, derivative over factor (see [`NormSysWork`]).
     norm: NormSysWork<T>,
-    blockp: Vec<T>,
-    adj_a: Vec<T>,
-    adj_f: Vec<T>,
     suffix: Vec<T>,
     prefix: Vec<T>,
     hcoef: Vec<HistoCoeffs<T>>,
@@ -78,24 +76,22 @@ impl<T: Scalar> Scratch<T> {
     /// Buffers sized for `model`.
     pub fn new(model: &Model) -> Self {
         let nsb: usize = model.blocks.iter().map(|b| b.nominal.len()).sum();
-        let maxscal = model
-            .blocks
-            .iter()
-            .map(|b| b.normsys.len() + b.direct.len())
-            .max()
-            .unwrap_or(0);
         let z = T::cst(0.0);
+        let clip_sample = model.options.clip_sample.is_some();
+        let clip_bin = model.options.clip_bin.is_some();
+        let sizes = Sizes {
+            n_main: model.n_main,
+            blocks: model.blocks.len(),
+            nsb,
+        };
         Scratch {
-            rates: vec![z; model.n_main],
-            adj: vec![z; model.n_main],
-            add: vec![z; nsb],
-            binprod: vec![z; nsb],
+            buf: vec![z; sizes.total()],
+            sizes,
             norm: NormSysWork::new(&model.normsys),
-            blockp: vec![z; model.blocks.len()],
-            adj_a: vec![z; nsb],
-            adj_f: vec![z; nsb],
-            suffix: vec![z; maxscal + 1],
-            prefix: vec![z; maxscal + 1],
+            // Only blocks whose product is zero or not finite use these (see `backward`):
+            // grown there on first use, so the common fit allocates neither.
+            suffix: Vec::new(),
+            prefix: Vec::new(),
             hcoef: vec![
                 HistoCoeffs {
                     c_up: z,
@@ -105,14 +101,65 @@ impl<T: Scalar> Scratch<T> {
                 };
                 model.n_pars()
             ],
-            sample_clipped: vec![false; nsb],
-            bin_clipped: vec![false; model.n_main],
+            // Read and written only when clipping is on.
+            sample_clipped: vec![false; if clip_sample { nsb } else { 0 }],
+            bin_clipped: vec![false; if clip_bin { model.n_main } else { 0 }],
         }
     }
 
     /// Main-bin rates of the last evaluation.
     pub(crate) fn rates(&self) -> &[T] {
-        &self.rates
+        &self.buf[..self.sizes.n_main]
+    }
+}
+
+/// The lengths of the buffers in [`Scratch::buf`].
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    n_main: usize,
+    blocks: usize,
+    /// Sample-bins: the bins of every block.
+    nsb: usize,
+}
+
+/// [`Scratch::buf`] cut into its buffers.
+struct Bufs<'a, T> {
+    /// Expected main-bin rates.
+    rates: &'a mut [T],
+    /// Main-term adjoints `n / nu - 1`.
+    adj: &'a mut [T],
+    /// Each block's scalar product `P`.
+    blockp: &'a mut [T],
+    /// Per sample-bin: additive total `A`, per-bin product `Q`, and the adjoints of `A`
+    /// and of the factors.
+    add: &'a mut [T],
+    binprod: &'a mut [T],
+    adj_a: &'a mut [T],
+    adj_f: &'a mut [T],
+}
+
+impl Sizes {
+    fn total(self) -> usize {
+        2 * self.n_main + self.blocks + 4 * self.nsb
+    }
+
+    /// The buffers, in this order (`sample_rates` reads some by these offsets).
+    fn split<T>(self, buf: &mut [T]) -> Bufs<'_, T> {
+        let (rates, rest) = buf.split_at_mut(self.n_main);
+        let (adj, rest) = rest.split_at_mut(self.n_main);
+        let (blockp, rest) = rest.split_at_mut(self.blocks);
+        let (add, rest) = rest.split_at_mut(self.nsb);
+        let (binprod, rest) = rest.split_at_mut(self.nsb);
+        let (adj_a, adj_f) = rest.split_at_mut(self.nsb);
+        Bufs {
+            rates,
+            adj,
+            blockp,
+            add,
+            binprod,
+            adj_a,
+            adj_f,
+        }
     }
 }
 
@@ -124,7 +171,8 @@ const SHORT_BLOCK: usize = 4;
 pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     let clip_sample = model.options.clip_sample;
     let code = model.options.histosys_code;
-    for r in s.rates.iter_mut() {
+    let b = s.sizes.split(&mut s.buf);
+    for r in b.rates.iter_mut() {
         *r = T::cst(0.0);
     }
     for &i in &model.histo_params {
@@ -147,9 +195,9 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
         } else {
             s.norm.product(blk.normsys.clone()) * direct
         };
-        s.blockp[bi] = p;
+        b.blockp[bi] = p;
 
-        let a = &mut s.add[sb..sb + n];
+        let a = &mut b.add[sb..sb + n];
         // Hot: every non-zero histosys delta of the block. Two shapes, chosen per block:
         // - short blocks (1Lbb: about 20 terms on one or two bins): bins outer, terms
         //   inner, summing in two register accumulators. Terms outer would write `a[j]`
@@ -188,7 +236,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
                 }
             }
         }
-        let q = &mut s.binprod[sb..sb + n];
+        let q = &mut b.binprod[sb..sb + n];
         for x in q.iter_mut() {
             *x = T::cst(1.0);
         }
@@ -197,7 +245,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
                 *x *= g;
             }
         }
-        let out = &mut s.rates[blk.offset..blk.offset + n];
+        let out = &mut b.rates[blk.offset..blk.offset + n];
         for j in 0..n {
             let mut nu = p * q[j] * a[j];
             if let Some(c) = clip_sample {
@@ -212,7 +260,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
         sb += n;
     }
     if let Some(c) = model.options.clip_bin {
-        for (r, flag) in s.rates.iter_mut().zip(s.bin_clipped.iter_mut()) {
+        for (r, flag) in b.rates.iter_mut().zip(s.bin_clipped.iter_mut()) {
             *flag = r.re() < c;
             if *flag {
                 *r = T::cst(c);
@@ -224,6 +272,15 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
 /// Per-block sample rates from the intermediates of the last [`rates`] call (clipping of
 /// sample rates applied, bin clipping not).
 pub(crate) fn sample_rates(model: &Model, s: &Scratch<f64>) -> Vec<Vec<f64>> {
+    // The read-only part of `Sizes::split`'s layout: rates, adjoints, then these.
+    let Sizes {
+        n_main,
+        blocks,
+        nsb,
+    } = s.sizes;
+    let blockp = &s.buf[2 * n_main..][..blocks];
+    let add = &s.buf[2 * n_main + blocks..][..nsb];
+    let binprod = &s.buf[2 * n_main + blocks + nsb..][..nsb];
     let mut sb = 0;
     let clip = model.options.clip_sample;
     model
@@ -232,10 +289,10 @@ pub(crate) fn sample_rates(model: &Model, s: &Scratch<f64>) -> Vec<Vec<f64>> {
         .enumerate()
         .map(|(bi, blk)| {
             let n = blk.nominal.len();
-            let p = s.blockp[bi];
+            let p = blockp[bi];
             let r = (0..n)
                 .map(|j| {
-                    let nu = p * s.binprod[sb + j] * s.add[sb + j];
+                    let nu = p * binprod[sb + j] * add[sb + j];
                     match clip {
                         Some(c) if nu < c => c,
                         _ => nu,
@@ -271,9 +328,10 @@ pub(crate) fn logpdf_inline<T: Scalar>(
     s: &mut Scratch<T>,
 ) -> T {
     rates(model, pars, s);
+    let b = s.sizes.split(&mut s.buf);
     let mut logp = T::cst(data.constant);
     // Continuous Poisson: xlogy(n, nu) - nu; xlogy(0, nu) = 0 even for nu <= 0.
-    for ((nu, &n), w) in s.rates.iter().zip(&data.main).zip(s.adj.iter_mut()) {
+    for ((nu, &n), w) in b.rates.iter().zip(&data.main).zip(b.adj.iter_mut()) {
         if n == 0.0 {
             logp -= *nu;
             *w = T::cst(-1.0);
@@ -283,7 +341,7 @@ pub(crate) fn logpdf_inline<T: Scalar>(
         }
     }
     if model.options.clip_bin.is_some() {
-        for (w, &c) in s.adj.iter_mut().zip(&s.bin_clipped) {
+        for (w, &c) in b.adj.iter_mut().zip(&s.bin_clipped) {
             if c {
                 *w = T::cst(0.0);
             }
@@ -328,23 +386,24 @@ pub(crate) fn logpdf_inline<T: Scalar>(
 fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
     let clip = model.options.clip_sample.is_some();
     model.normsys.log_derivs(pars, &mut s.norm);
+    let b = s.sizes.split(&mut s.buf);
     let mut sb = 0;
     for (bi, blk) in model.blocks.iter().enumerate() {
         let n = blk.nominal.len();
-        let p = s.blockp[bi];
+        let p = b.blockp[bi];
         let mut g_p = T::cst(0.0);
         for j in 0..n {
-            let mut w = s.adj[blk.offset + j];
+            let mut w = b.adj[blk.offset + j];
             if clip && s.sample_clipped[sb + j] {
                 w = T::cst(0.0);
             }
-            let q = s.binprod[sb + j];
-            let wa = w * s.add[sb + j];
-            s.adj_a[sb + j] = w * p * q;
-            s.adj_f[sb + j] = wa * p;
+            let q = b.binprod[sb + j];
+            let wa = w * b.add[sb + j];
+            b.adj_a[sb + j] = w * p * q;
+            b.adj_f[sb + j] = wa * p;
             g_p += wa * q;
         }
-        let adj_a = &s.adj_a[sb..sb + n];
+        let adj_a = &b.adj_a[sb..sb + n];
         for ((&param, up), dn) in blk
             .histo_params
             .iter()
@@ -359,7 +418,7 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
             }
             grad[param] += c.d_up * su + c.d_dn * sd;
         }
-        let adj_f = &s.adj_f[sb..sb + n];
+        let adj_f = &b.adj_f[sb..sb + n];
         for (k, &start) in blk.binwise.iter().enumerate() {
             for j in 0..n {
                 let mut others = adj_f[j];
@@ -402,6 +461,10 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
                     pars[blk.direct[k - nn]]
                 }
             };
+            if s.prefix.len() <= m {
+                s.prefix.resize(m + 1, T::cst(0.0));
+                s.suffix.resize(m + 1, T::cst(0.0));
+            }
             let (prefix, suffix) = (&mut s.prefix[..=m], &mut s.suffix[..=m]);
             prefix[0] = T::cst(1.0);
             suffix[m] = T::cst(1.0);
