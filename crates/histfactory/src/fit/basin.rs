@@ -97,6 +97,11 @@ impl Basin {
 
     /// Whether `(x, f, grad)` (full vectors) lies in this minimum's quadratic basin.
     pub(crate) fn contains(&self, s: &mut BasinScratch, x: &[f64], f: f64, grad: &[f64]) -> bool {
+        // The value checks below accept nothing outside this range; far from the minimum
+        // (most points a restart visits) that saves the matrix-vector product.
+        if !(f >= self.f - 1e-9 && f - self.f <= MAX_RISE * (1.0 + VALUE_RTOL) + 1e-6) {
+            return false;
+        }
         let k = self.free.len();
         for (a, &i) in self.free.iter().enumerate() {
             s.d[a] = x[i] - self.x[i];
