@@ -940,16 +940,20 @@ fn split_factor_and_solve_are_the_textbook_cholesky_bit_for_bit() {
     assert!(!cholesky_in_place(&mut neg, n));
 }
 
+/// A fixed parameter's row and column of an `n * n` Hessian, as fits leave them: zero.
+fn zero_row_and_column(h: &mut [f64], n: usize, k: usize) {
+    for j in 0..n {
+        h[k * n + j] = 0.0;
+        h[j * n + k] = 0.0;
+    }
+}
+
 #[test]
 fn covariance_in_its_own_buffer_is_the_column_by_column_inverse() {
     use super::linalg::{cholesky_in_place, cholesky_solve, covariance_in_place};
     let n = 7;
     let mut h = spd_with_ragged_upper(n, 11);
-    // Parameter 2 is fixed: zero row and column.
-    for j in 0..n {
-        h[2 * n + j] = 0.0;
-        h[j * n + 2] = 0.0;
-    }
+    zero_row_and_column(&mut h, n, 2);
     let keep: Vec<usize> = (0..n).filter(|&i| i != 2).collect();
     let m = keep.len();
     let mut l = vec![0.0; m * m];
@@ -1008,11 +1012,7 @@ fn packed_factor_solves_and_inverts_as_the_unpacked_one() {
     use super::linalg::{covariance_in_place, factor_upper, solve_upper, PackedFactor};
     let n = 8;
     let mut h = spd_with_ragged_upper(n, 3);
-    // Parameter 5 is fixed: zero row and column.
-    for j in 0..n {
-        h[5 * n + j] = 0.0;
-        h[j * n + 5] = 0.0;
-    }
+    zero_row_and_column(&mut h, n, 5);
     // Exactly symmetric, as the minimiser's outcome is.
     for i in 0..n {
         for j in (i + 1)..n {
