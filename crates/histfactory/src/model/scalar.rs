@@ -173,35 +173,31 @@ pub(crate) fn poly6_deriv<T: Scalar>(c: [f64; 6], a: T) -> T {
 #[inline(always)]
 pub(crate) fn poly6_values_in<T: Scalar>(c: &[Vec<f64>; 6], x: &[T], out: &mut [T]) {
     let n = out.len();
-    // Slices of exactly `n` so the loop has no bounds checks and vectorises.
-    let (x, c0, c1, c2, c3, c4, c5) = (
-        &x[..n],
+    let ([c0, c1, c2, c3, c4, c5], x) = (coefs_to(c, n), &x[..n]);
+    for k in 0..n {
+        out[k] = poly6_value([c0[k], c1[k], c2[k], c3[k], c4[k], c5[k]], x[k]);
+    }
+}
+
+/// The six coefficient rows cut to exactly `n` entries, so that the loops over them have
+/// no bounds checks and vectorise.
+#[inline(always)]
+fn coefs_to(c: &[Vec<f64>; 6], n: usize) -> [&[f64]; 6] {
+    [
         &c[0][..n],
         &c[1][..n],
         &c[2][..n],
         &c[3][..n],
         &c[4][..n],
         &c[5][..n],
-    );
-    for k in 0..n {
-        out[k] = poly6_value([c0[k], c1[k], c2[k], c3[k], c4[k], c5[k]], x[k]);
-    }
+    ]
 }
 
 /// [`Scalar::poly6_log_derivs`]'s loop, for any scalar (see [`poly6_values_in`]).
 #[inline(always)]
 pub(crate) fn poly6_log_derivs_in<T: Scalar>(c: &[Vec<f64>; 6], x: &[T], v: &[T], out: &mut [T]) {
     let n = out.len();
-    let (x, v, c0, c1, c2, c3, c4, c5) = (
-        &x[..n],
-        &v[..n],
-        &c[0][..n],
-        &c[1][..n],
-        &c[2][..n],
-        &c[3][..n],
-        &c[4][..n],
-        &c[5][..n],
-    );
+    let ([c0, c1, c2, c3, c4, c5], x, v) = (coefs_to(c, n), &x[..n], &v[..n]);
     for k in 0..n {
         out[k] = poly6_deriv([c0[k], c1[k], c2[k], c3[k], c4[k], c5[k]], x[k]) / v[k];
     }
