@@ -24,11 +24,11 @@ const LANDING_RTOL: f64 = 0.1;
 /// The quadratic model of a converged minimum.
 ///
 /// It holds only the Cholesky factor `U` of the minimum's Hessian over its free parameters
-/// (`UᵀU = H_b`), packed: half an `n * n` matrix, and enough for both the model (`H_b d =
-/// Uᵀ(U d)`) and the covariance, should this minimum stay the best ([`Basin::covariance`],
-/// identical to the one from the Hessian). The Hessian itself is factorised in its own
-/// buffer and, unless the caller needs it afterwards, given up: at a few hundred parameters
-/// it is megabytes, and the restart this basin watches may hold a Hessian of its own. It
+/// (`UᵀU = H_b`), enough for both the model (`H_b d = Uᵀ(U d)`) and the covariance, should
+/// this minimum stay the best ([`Basin::into_covariance`], identical to the one from the
+/// Hessian). The Hessian is factorised in its own buffer and, unless the caller needs it
+/// afterwards, given up: the factor is packed inside that buffer, which later becomes the
+/// covariance, so the minimum's Hessian, factor and covariance are one `n * n` matrix. It
 /// is only read while restarts are watched, so restarts run side by side share it, each
 /// with its own [`BasinScratch`].
 pub(crate) struct Basin {
@@ -62,25 +62,30 @@ impl Basin {
         let mut buf = std::mem::take(&mut min.hessian);
         let hdiag: Vec<f64> = (0..n).map(|i| buf[i * n + i]).collect();
         let factored = factor_upper(&mut buf, n, &free, &hdiag, 0.0);
-        let u = factored.then(|| PackedFactor::from_upper(&buf, n, &free));
-        if !factored || keep_hessian {
+        let u = if factored && !keep_hessian {
+            PackedFactor::pack_in_place(buf, n, &free)
+        } else {
+            let u = factored.then(|| PackedFactor::from_upper(&buf, n, &free));
             // The outcome's Hessian is exactly symmetric: restored bit for bit.
             restore_symmetric(&mut buf, n, &hdiag);
             min.hessian = buf;
-        }
+            u?
+        };
         Some(Basin {
             x: min.x.clone(),
             f: min.fval,
             g: min.grad.clone(),
             free,
-            u: u?,
+            u,
         })
     }
 
     /// The covariance `scale H_b^-1` (fixed parameters: zero rows and columns), the same
-    /// as [`super::minimizer::covariance_in_place`] on the minimum's Hessian.
-    pub(crate) fn covariance(&self, scale: f64) -> Covariance {
-        self.u.covariance(&self.free, self.x.len(), scale)
+    /// as [`super::minimizer::covariance_in_place`] on the minimum's Hessian, computed in
+    /// the factor's buffer.
+    pub(crate) fn into_covariance(self, scale: f64) -> Covariance {
+        let n = self.x.len();
+        self.u.into_covariance(&self.free, n, scale)
     }
 
     /// Work vectors for one watched descent.

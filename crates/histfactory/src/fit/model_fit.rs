@@ -25,7 +25,8 @@
 
 use super::basin::Basin;
 use super::minimizer::{
-    covariance_in_place, minimize, minimize_until, MinimizeOutcome, MinimizerOptions, Status,
+    covariance_in_place, minimize, minimize_quasi_newton_until, minimize_until, MinimizeOutcome,
+    MinimizerOptions, Status,
 };
 use super::FitError;
 use crate::likelihood::TwiceNll;
@@ -313,7 +314,7 @@ fn run_keeping_hessian<'m>(
                     start[i].clamp(lo[i], hi[i])
                 };
             }
-            let r = ctx.restart(obj, &start, "related minimum", best.basin())?;
+            let r = ctx.restart_from(obj, &start, "related minimum", &mut best)?;
             best.offer(r);
         }
     }
@@ -351,10 +352,10 @@ fn run_keeping_hessian<'m>(
                 }
             }
         }
-        let basin = best.basin();
-        let outcomes = if starts.len() == 2 && PARALLEL_RESTARTS_PARS.contains(&n) {
+        if starts.len() == 2 && PARALLEL_RESTARTS_PARS.contains(&n) {
             // The two restarts are independent descents from the first minimum: run them
             // side by side, each with its own objective, and merge their records in order.
+            let basin = best.basin(obj);
             let one = |(label, start): &(&str, Vec<f64>)| {
                 let mut obj = TwiceNll::new(model, data)
                     .map_err(|e| FitError::InvalidInput(e.to_string()))?;
@@ -363,25 +364,20 @@ fn run_keeping_hessian<'m>(
                 Ok::<_, FitError>((c, r))
             };
             let (a, b) = rayon::join(|| one(&starts[0]), || one(&starts[1]));
-            let mut out = Vec::with_capacity(2);
             for x in [a, b] {
                 let (c, r) = x?;
                 ctx.absorb(c);
-                out.push(r);
+                best.offer(r);
             }
-            out
         } else {
-            let mut out = Vec::with_capacity(starts.len());
             for (label, start) in &starts {
-                out.push(ctx.restart(obj, start, label, basin)?);
+                let r = ctx.restart_from(obj, start, label, &mut best)?;
+                // Offered at once, so a losing restart's Hessian is gone before the next.
+                best.offer(r);
             }
-            out
-        };
-        for r in outcomes {
-            best.offer(r);
         }
     }
-    let (best, basin) = best.into_parts();
+    let (best, basin) = best.into_parts(obj);
     let (restarts, iterations, evaluations) = (ctx.restarts, ctx.iterations, ctx.evaluations);
     let hessian = if keep_hessian {
         best.hessian.clone()
@@ -393,13 +389,16 @@ fn run_keeping_hessian<'m>(
 }
 
 /// The lowest minimum so far, and the quadratic basin that restarts are watched against
-/// (built on first use from the minimum's Hessian, whose `n * n` buffer it gives up for
-/// half as much, the packed factor, unless the caller wants the Hessian back).
+/// (built on first use from the minimum's Hessian, whose `n * n` buffer then holds the
+/// factor instead, unless the caller wants the Hessian back).
 struct Best {
     out: MinimizeOutcome,
     /// `None` until first asked for; `Some(None)` if the minimum has no usable basin.
     basin: Option<Option<Basin>>,
     keep_hessian: bool,
+    /// The minimum's Hessian (in its basin's factor) was given up for a restart's own
+    /// ([`ONE_MATRIX_PARS`]): evaluated again at the minimum when next needed.
+    released: bool,
 }
 
 impl Best {
@@ -408,14 +407,45 @@ impl Best {
             out,
             basin: None,
             keep_hessian,
+            released: false,
         }
     }
 
-    fn basin(&mut self) -> Option<&Basin> {
+    fn basin(&mut self, obj: &mut TwiceNll<'_>) -> Option<&Basin> {
         if self.basin.is_none() {
+            self.restore_hessian(obj);
             self.basin = Some(Basin::take(&mut self.out, self.keep_hessian));
         }
         self.basin.as_ref().and_then(Option::as_ref)
+    }
+
+    /// Drops the basin, and with it the minimum's Hessian unless the outcome kept its own.
+    fn release(&mut self) {
+        if let Some(Some(_)) = self.basin {
+            self.basin = None;
+            self.released = self.out.hessian.is_empty();
+        }
+    }
+
+    /// Evaluates the released Hessian again, as the minimiser left it: the objective's
+    /// Hessian at the minimum with zero rows and columns for fixed parameters (the same
+    /// passes at the same point, so the same numbers).
+    fn restore_hessian(&mut self, obj: &mut TwiceNll<'_>) {
+        use super::Objective;
+        if !self.released {
+            return;
+        }
+        let n = self.out.x.len();
+        let mut h = vec![0.0; n * n];
+        obj.hessian(&self.out.x, &mut h);
+        for (i, _) in self.out.fixed.iter().enumerate().filter(|(_, &f)| f) {
+            h[i * n..(i + 1) * n].fill(0.0);
+            for j in 0..n {
+                h[j * n + i] = 0.0;
+            }
+        }
+        self.out.hessian = h;
+        self.released = false;
     }
 
     /// Keeps `r` if it is better: converged over not converged, then the lower minimum. The
@@ -427,12 +457,14 @@ impl Best {
         if better {
             self.out = r;
             self.basin = None;
+            self.released = false;
         }
     }
 
-    /// The minimum, and its basin if one was built (which then holds the factor the
-    /// covariance comes from, if the outcome's Hessian was given up).
-    fn into_parts(self) -> (MinimizeOutcome, Option<Basin>) {
+    /// The minimum, with its Hessian or its basin (which then holds the factor the
+    /// covariance comes from).
+    fn into_parts(mut self, obj: &mut TwiceNll<'_>) -> (MinimizeOutcome, Option<Basin>) {
+        self.restore_hessian(obj);
         (self.out, self.basin.flatten())
     }
 }
@@ -455,6 +487,15 @@ struct Descent<'a> {
 /// the restarts were 40% of a fit; up to 256, because each parallel restart holds its own
 /// dense Hessian and factor (at 590 parameters the fit's peak memory grew from 24 to 29 MB).
 const PARALLEL_RESTARTS_PARS: std::ops::RangeInclusive<usize> = 16..=256;
+
+/// From this many parameters a fit holds one dense `n * n` matrix at a time: at 590
+/// parameters one is 2.8 MB, almost three times the model's compiled arrays, and two or
+/// three of them were most of a fit's peak memory. A restart is watched against the first
+/// minimum's factor only while its quasi-Newton steps need no Hessian; if it reaches its
+/// Newton phase without having joined that minimum, the factor is given up for the
+/// restart's own Hessian and evaluated again from the minimum when next needed (one
+/// Hessian, about `n` gradients: 10 ms at 590 parameters, in a fit of about 300 ms).
+const ONE_MATRIX_PARS: usize = *PARALLEL_RESTARTS_PARS.end() + 1;
 
 impl Descent<'_> {
     /// An empty record with the same settings, for a descent run on another thread.
@@ -498,20 +539,68 @@ impl Descent<'_> {
         let Some(basin) = basin else {
             return self.descend(obj, start, label);
         };
+        let (first, joined) = self.watched(obj, start, label, basin, false)?;
+        if joined || first.converged {
+            return Ok(first);
+        }
+        // An ordinary descent, continued from where this one ended.
+        self.descend(obj, &first.x, &format!("{label}, continued"))
+    }
+
+    /// [`Descent::restart`] against `best` on the fit's own objective, one after another;
+    /// from [`ONE_MATRIX_PARS`] parameters without ever holding `best`'s factor and a
+    /// Hessian of the restart's own at once.
+    fn restart_from(
+        &mut self,
+        obj: &mut TwiceNll<'_>,
+        start: &[f64],
+        label: &str,
+        best: &mut Best,
+    ) -> Result<MinimizeOutcome, FitError> {
+        if self.model.n_pars() < ONE_MATRIX_PARS {
+            let basin = best.basin(obj);
+            return self.restart(obj, start, label, basin);
+        }
+        let Some(basin) = best.basin(obj) else {
+            return self.descend(obj, start, label);
+        };
+        let (first, joined) = self.watched(obj, start, label, basin, true)?;
+        if joined {
+            return Ok(first);
+        }
+        best.release();
+        self.descend(obj, &first.x, &format!("{label}, continued"))
+    }
+
+    /// The minimiser from `start`, stopped once its point lies in `basin` (then `true`),
+    /// and with `quasi_newton_only` also where it would evaluate its first Hessian.
+    fn watched(
+        &mut self,
+        obj: &mut TwiceNll<'_>,
+        start: &[f64],
+        label: &str,
+        basin: &Basin,
+        quasi_newton_only: bool,
+    ) -> Result<(MinimizeOutcome, bool), FitError> {
         let (lo, hi, fixed) = (self.lo, self.hi, self.fixed);
         let mut scratch = basin.scratch();
-        let mut stop = |x: &[f64], f: f64, g: &[f64]| basin.contains(&mut scratch, x, f, g);
-        let first = minimize_until(obj, start, lo, hi, fixed, &self.opts.minimizer, &mut stop)?;
-        if first.status == Status::Stopped {
+        let mut joined = false;
+        let mut stop = |x: &[f64], f: f64, g: &[f64]| {
+            joined = basin.contains(&mut scratch, x, f, g);
+            joined
+        };
+        let opts = &self.opts.minimizer;
+        let first = if quasi_newton_only {
+            minimize_quasi_newton_until(obj, start, lo, hi, fixed, opts, &mut stop)?
+        } else {
+            minimize_until(obj, start, lo, hi, fixed, opts, &mut stop)?
+        };
+        if joined {
             self.record(format!("{label}: joined the first minimum"), &first);
-            return Ok(first);
+        } else {
+            self.record(label.to_string(), &first);
         }
-        // Not stopped: an ordinary descent, continued from where this one ended.
-        self.record(label.to_string(), &first);
-        if first.converged {
-            return Ok(first);
-        }
-        self.descend(obj, &first.x, &format!("{label}, continued"))
+        Ok((first, joined))
     }
 
     fn descend(
@@ -686,7 +775,7 @@ fn result(
     // `n * n` matrix is the only one alive. A minimum whose Hessian was given up for its
     // basin's factor has the covariance solved from that factor (identical).
     let covariance = match basin {
-        Some(b) if out.hessian.is_empty() => Some(b.covariance(2.0)),
+        Some(b) if out.hessian.is_empty() => Some(b.into_covariance(2.0)),
         _ => covariance_in_place(std::mem::take(&mut out.hessian), n, 2.0),
     };
     let (uncertainties, correlations) = match covariance {

@@ -487,6 +487,9 @@ fn line_search<O: Objective + ?Sized>(
 /// `hess_len` is the length of the buffer `obj.hessian` writes into, at least `m * m` (the
 /// Hessian is its first `m * m` entries): [`super::reduced::Reduced`] evaluates the full
 /// Hessian in a longer buffer and compacts it in place, saving a full-size scratch matrix.
+///
+/// With `no_hessian` the run never evaluates (nor allocates) a Hessian: it ends, stopped,
+/// where it would need one, and takes no final Hessian.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run<O: Objective + ?Sized>(
     obj: &mut O,
@@ -497,6 +500,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
     h0: Option<&[f64]>,
     hess_len: usize,
     stop: &mut super::StopFn<'_>,
+    no_hessian: bool,
 ) -> CoreResult {
     let m = x0.len();
     let mut w = Work::new(m, opts.memory.max(1));
@@ -570,6 +574,12 @@ pub(crate) fn run<O: Objective + ?Sized>(
             let recompute = fresh || !have_hess || gn > REUSE_CONTRACTION * prev_gn;
             exact_step = recompute;
             if recompute && !hess_at_x {
+                if no_hessian {
+                    break (
+                        Status::Stopped,
+                        String::from("stopped where the Newton phase needs an exact Hessian"),
+                    );
+                }
                 w.eval_hessian(obj, hess_len);
                 hess_at_x = true;
                 have_hess = true;
@@ -692,7 +702,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         }
     };
 
-    if !(opts.final_hessian || hess_at_x) || status == Status::Stopped {
+    if !(opts.final_hessian || hess_at_x) || status == Status::Stopped || no_hessian {
         return result(w, f, status, message, iterations, newton_iterations);
     }
     if !hess_at_x {

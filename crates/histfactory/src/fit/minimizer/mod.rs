@@ -295,6 +295,37 @@ pub fn minimize_until<O: Objective + ?Sized>(
     opts: &MinimizerOptions,
     stop: &mut StopFn<'_>,
 ) -> Result<MinimizeOutcome, FitError> {
+    minimize_impl(obj, x0, lo, hi, fixed, opts, stop, false)
+}
+
+/// [`minimize_until`] without any exact Hessian: the run also ends, with
+/// [`Status::Stopped`], where its Newton phase would evaluate the first one, so it never
+/// allocates that `n * n` matrix (nor takes a final Hessian or
+/// [`MinimizerOptions::initial_hessian`]). For a descent watched against a minimum whose
+/// factor is held meanwhile (fit restarts on large models).
+pub(crate) fn minimize_quasi_newton_until<O: Objective + ?Sized>(
+    obj: &mut O,
+    x0: &[f64],
+    lo: &[f64],
+    hi: &[f64],
+    fixed: &[bool],
+    opts: &MinimizerOptions,
+    stop: &mut StopFn<'_>,
+) -> Result<MinimizeOutcome, FitError> {
+    minimize_impl(obj, x0, lo, hi, fixed, opts, stop, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn minimize_impl<O: Objective + ?Sized>(
+    obj: &mut O,
+    x0: &[f64],
+    lo: &[f64],
+    hi: &[f64],
+    fixed: &[bool],
+    opts: &MinimizerOptions,
+    stop: &mut StopFn<'_>,
+    no_hessian: bool,
+) -> Result<MinimizeOutcome, FitError> {
     let n = obj.n_params();
     let fixed_given = !fixed.is_empty();
     for (what, got) in [("x0", x0.len()), ("lo", lo.len()), ("hi", hi.len())] {
@@ -360,7 +391,8 @@ pub fn minimize_until<O: Objective + ?Sized>(
         }
         stop(&stop_x, f, &stop_g)
     };
-    let h0: Option<std::borrow::Cow<'_, [f64]>> = match &opts.initial_hessian {
+    let initial_hessian = opts.initial_hessian.as_ref().filter(|_| !no_hessian);
+    let h0: Option<std::borrow::Cow<'_, [f64]>> = match initial_hessian {
         // Nothing fixed: used as given, no copy of an `n * n` matrix.
         Some(h) if h.len() == n * n && free_idx.len() == n => Some(h.as_slice().into()),
         Some(h) if h.len() == n * n => {
@@ -391,6 +423,7 @@ pub fn minimize_until<O: Objective + ?Sized>(
         h0.as_deref(),
         n * n,
         &mut full_stop,
+        no_hessian,
     );
 
     let free = red.free_indices();

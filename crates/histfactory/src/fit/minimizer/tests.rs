@@ -882,14 +882,26 @@ fn spd_with_ragged_upper(n: usize, seed: u64) -> Vec<f64> {
 
 #[test]
 fn split_factor_and_solve_are_the_textbook_cholesky_bit_for_bit() {
+    // 75 rows: several of the factorisation's row blocks, the last one partial.
+    for n in [9, 75] {
+        split_factor_case(n);
+    }
+}
+
+fn split_factor_case(n: usize) {
     use super::linalg::{
         cholesky_in_place, cholesky_solve, factor_upper, restore_symmetric, solve_upper,
         upper_pivot,
     };
-    let n = 9;
     let a = spd_with_ragged_upper(n, 7);
     let diag: Vec<f64> = (0..n).map(|i| a[i * n + i]).collect();
-    for idx in [(0..n).collect::<Vec<_>>(), vec![0, 2, 3, 7, 8], vec![4]] {
+    let sparse: Vec<usize> = (0..n).filter(|i| i % 3 != 1 || *i == n - 1).collect();
+    for idx in [
+        (0..n).collect::<Vec<_>>(),
+        vec![0, 2, 3, 7, 8],
+        sparse,
+        vec![4],
+    ] {
         for shift in [0.0, 1e-3] {
             let k = idx.len();
             // The reference: the submatrix copied out and factorised the textbook way.
@@ -950,8 +962,14 @@ fn zero_row_and_column(h: &mut [f64], n: usize, k: usize) {
 
 #[test]
 fn covariance_in_its_own_buffer_is_the_column_by_column_inverse() {
+    // 70 parameters: several blocks of columns solved side by side, the last one partial.
+    for n in [7, 70] {
+        covariance_case(n);
+    }
+}
+
+fn covariance_case(n: usize) {
     use super::linalg::{cholesky_in_place, cholesky_solve, covariance_in_place};
-    let n = 7;
     let mut h = spd_with_ragged_upper(n, 11);
     zero_row_and_column(&mut h, n, 2);
     let keep: Vec<usize> = (0..n).filter(|&i| i != 2).collect();
@@ -1037,9 +1055,13 @@ fn packed_factor_solves_and_inverts_as_the_unpacked_one() {
         let exact: f64 = idx.iter().zip(&rhs).map(|(&j, d)| h[i * n + j] * d).sum();
         assert!((hd[a] - exact).abs() <= 1e-13 * exact.abs().max(1.0), "{a}");
     }
-    // The covariance from the packed factor is the one computed in the Hessian's buffer.
-    assert_eq!(
-        packed.covariance(&idx, n, 2.0),
-        covariance_in_place(h, n, 2.0).unwrap()
-    );
+    // Packed inside the Hessian's own buffer, it is the same factor.
+    let in_place = PackedFactor::pack_in_place(buf.clone(), n, &idx);
+    let mut again = rhs.clone();
+    in_place.solve(&mut again);
+    assert_eq!(want, again);
+    // The covariance from either packed factor is the one computed in the Hessian's buffer.
+    let want = covariance_in_place(h, n, 2.0).unwrap();
+    assert_eq!(packed.into_covariance(&idx, n, 2.0), want);
+    assert_eq!(in_place.into_covariance(&idx, n, 2.0), want);
 }
