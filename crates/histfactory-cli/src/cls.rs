@@ -42,7 +42,7 @@ pub struct ClsArgs {
 }
 
 pub fn run(args: ClsArgs) -> anyhow::Result<()> {
-    let (_, model) = args.model.model()?;
+    let model = args.model.model_only()?;
     let data = data_for(&model, args.data.as_deref())?;
     let test_stat: TestStat = args.test_stat.parse().map_err(input)?;
     let base_dist: BaseDist = args.base_dist.parse().map_err(input)?;

@@ -35,7 +35,7 @@ pub struct FitArgs {
 }
 
 pub fn run(args: FitArgs) -> anyhow::Result<()> {
-    let (_, model) = args.model.model()?;
+    let model = args.model.model_only()?;
     let data = data_for(&model, args.data.as_deref())?;
     let mut init = model.suggested_init();
     if let Some(path) = &args.init {

@@ -27,7 +27,7 @@ pub struct LogpdfArgs {
 }
 
 pub fn run(args: LogpdfArgs) -> anyhow::Result<()> {
-    let (_, model) = args.model.model()?;
+    let model = args.model.model_only()?;
     let data = data_for(&model, args.data.as_deref())?;
     let points = read_vectors(&args.pars)?;
     let results = if args.grad {

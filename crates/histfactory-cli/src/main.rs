@@ -19,6 +19,28 @@ mod upper_limit;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Gives the memory freed so far back to the system. mimalloc keeps freed pages for later
+/// allocations of their own size class, and a fit's dense matrices come from fresh pages:
+/// without this, the workspace's text and records, freed once the model is built, stay
+/// in the process's memory through the whole fit (1.6 of 12.9 MB peak on a
+/// 590-parameter fit).
+pub fn return_freed_memory() {
+    // SAFETY: `mi_collect` has no preconditions; it only purges mimalloc's own free pages.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+/// Lets a write to a closed pipe (`histfactory inspect ws.json | head`) end the process
+/// quietly, as it ends any Unix tool. Rust ignores SIGPIPE, so the write fails instead and
+/// `println!` panics.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in `main`, before any other thread exists; `SIG_DFL` is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -69,6 +91,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(a) => inspect::run(a),

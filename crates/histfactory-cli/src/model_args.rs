@@ -121,6 +121,15 @@ impl ModelArgs {
             .map_err(input)
     }
 
+    /// The model built as asked, without its workspace, whose memory goes back to the
+    /// system before the computation starts ([`crate::return_freed_memory`]).
+    pub fn model_only(&self) -> anyhow::Result<Model> {
+        let (ws, model) = self.model()?;
+        drop(ws);
+        crate::return_freed_memory();
+        Ok(model)
+    }
+
     /// The model built as asked.
     pub fn model(&self) -> anyhow::Result<(Workspace, Model)> {
         let ws = self.workspace()?;

@@ -218,7 +218,7 @@ fn setup(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>, FitResult)> {
 fn model_and_data(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>)> {
     OutputFormat::from_path(&c.output)
         .map_err(|e| input(anyhow!("-o {}: {e}", c.output.display())))?;
-    let (_, model) = c.model.model()?;
+    let model = c.model.model_only()?;
     let data = data_for(&model, c.data.as_deref())?;
     Ok((model, data))
 }

@@ -32,7 +32,7 @@ pub struct ScanArgs {
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<()> {
-    let (_, model) = args.model.model()?;
+    let model = args.model.model_only()?;
     let data = data_for(&model, args.data.as_deref())?;
     let values = parse_range("--range", &args.range)?;
     let s = profile_scan(

@@ -34,7 +34,7 @@ pub struct UpperLimitArgs {
 }
 
 pub fn run(args: UpperLimitArgs) -> anyhow::Result<()> {
-    let (_, model) = args.model.model()?;
+    let model = args.model.model_only()?;
     let data = data_for(&model, args.data.as_deref())?;
     let opts = UpperLimitOptions {
         level: args.level,

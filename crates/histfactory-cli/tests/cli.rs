@@ -202,3 +202,28 @@ fn every_command_help_shows_an_example() {
         assert!(out.contains("histfactory "), "{c:?}: {out}");
     }
 }
+
+/// `histfactory sort big.json | head`: the reader goes away after the first bytes, and the
+/// writer must end quietly (SIGPIPE, as any Unix tool), not panic in `println!` nor
+/// report the broken pipe as an error.
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let ws = common::fixtures().join("synth/synth_600.json.gz");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_histfactory"))
+        .arg("sort")
+        .arg(&ws)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed (stdout dropped) long before the 1.2 MB document is written.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Neither a panic nor an error message about the pipe.
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_ne!(out.status.code(), Some(101));
+}
