@@ -558,6 +558,18 @@ pub(crate) fn compile(
     histo_params.sort_unstable();
     histo_params.dedup();
 
+    for b in &mut blocks {
+        for v in [&mut b.direct, &mut b.histo_params, &mut b.binwise] {
+            exact(v);
+        }
+        exact(&mut b.histo_up);
+        exact(&mut b.histo_dn);
+    }
+    exact(&mut blocks);
+    exact(&mut constraints);
+    exact(&mut auxdata);
+    normsys.shrink_exact();
+
     Ok(Model {
         histo_params,
         normsys,
@@ -653,4 +665,16 @@ fn apply_config(set: &mut ParameterSet, cfg: &ParameterConfig) -> Result<(), Mod
         }
     }
     Ok(())
+}
+
+/// Reallocates `v` to its length. The model's tables are built by pushing, which leaves up
+/// to half of each allocation unused for the model's lifetime, and `shrink_to_fit` may
+/// keep the block (mimalloc does when at least half of it is used). The elements are
+/// moved, not cloned, into an allocation of exactly their number.
+pub(crate) fn exact<T>(v: &mut Vec<T>) {
+    if v.capacity() > v.len() {
+        let mut e = Vec::with_capacity(v.len());
+        e.append(v);
+        *v = e;
+    }
 }

@@ -69,6 +69,21 @@ impl NormSysTable {
         }
     }
 
+    /// Reallocates the table's vectors to their lengths (see [`super::build::exact`]).
+    pub(crate) fn shrink_exact(&mut self) {
+        use super::build::exact;
+        exact(&mut self.param);
+        for c in &mut self.coef {
+            exact(c);
+        }
+        exact(&mut self.ln);
+        exact(&mut self.params);
+        for e in &mut self.entries {
+            exact(e);
+        }
+        exact(&mut self.entries);
+    }
+
     /// Bytes held by the table.
     pub(crate) fn bytes(&self) -> usize {
         use std::mem::size_of;
