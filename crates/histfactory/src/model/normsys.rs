@@ -270,12 +270,13 @@ pub(crate) struct NormSysWork<T> {
     dual_params: Vec<usize>,
 }
 
-/// The [`NormSysWork::slot`] of an entry that holds a plain number.
-const NOT_DUAL: u32 = u32::MAX;
+/// The [`NormSysWork::slot`] of an entry that holds a plain number (and of a parameter
+/// whose histosys coefficients do, in [`HistoWork`](super::histosys::HistoWork)).
+pub(crate) const NOT_DUAL: u32 = u32::MAX;
 
 /// Compact slot `i` as stored: a pass seeds a few parameters, far fewer than 2^32 - 1
 /// entries.
-fn slot_index(i: usize) -> u32 {
+pub(crate) fn slot_index(i: usize) -> u32 {
     let s = u32::try_from(i).unwrap_or(NOT_DUAL);
     assert!(s != NOT_DUAL, "too many normsys entries seeded in one pass");
     s
@@ -425,7 +426,7 @@ impl<T: Scalar> NormSysWork<T> {
 
 /// A stored [`NormSysWork::slot`] as an index into the compact dual arrays, if any.
 #[inline(always)]
-fn slot_of(s: u32) -> Option<usize> {
+pub(crate) fn slot_of(s: u32) -> Option<usize> {
     (s != NOT_DUAL).then_some(s as usize)
 }
 
