@@ -12,8 +12,9 @@
 //!
 //! Operations: `build` (parse the JSON text and compile the model), `logpdf` and
 //! `value_and_grad` (the allocation-free objective that fits use), `grid` (the 101×101
-//! value-and-gradient grid over the POI and the first other parameter), `fit` (free fit
-//! with default options), `hypotest`, `upper_limit`, `toys` (see [`infer_op`]).
+//! value-and-gradient grid over the POI and the first other parameter), `hessian` (the
+//! exact Hessian a fit ends with, its scratch kept between calls as in a fit), `fit` (free
+//! fit with default options), `hypotest`, `upper_limit`, `toys` (see [`infer_op`]).
 //!
 //! `cargo run --release -p histfactory --example bench_point`
 #![allow(clippy::unwrap_used)]
@@ -123,6 +124,14 @@ fn time_op(l: &Loaded, op: &str, reps: usize) -> Result<Vec<f64>, String> {
                         .grid_2d(&l.data, &pars, poi, other, &axis, &axis)
                         .unwrap(),
                 );
+            })
+        }
+        "hessian" => {
+            let mut obj = TwiceNll::new(model, &l.data).map_err(|e| e.to_string())?;
+            let mut hess = vec![0.0; n * n];
+            run(&mut || {
+                obj.hessian(black_box(&pars), &mut hess);
+                black_box(&hess);
             })
         }
         "fit" => {

@@ -12,7 +12,7 @@
 //! Everything is generic over [`Scalar`] so that dual numbers pushed through the same code
 //! give exact Hessian columns.
 
-use crate::model::interp::{histo_coeffs, HistoCoeffs};
+use crate::model::histosys::HistoWork;
 use crate::model::normsys::NormSysWork;
 use crate::model::{ConstraintTerm, Model, Scalar};
 
@@ -67,7 +67,8 @@ pub struct Scratch<T> {
     norm: NormSysWork<T>,
     suffix: Vec<T>,
     prefix: Vec<T>,
-    hcoef: Vec<HistoCoeffs<T>>,
+    /// Per parameter with histosys terms: its interpolation coefficients.
+    histo: HistoWork<T>,
     sample_clipped: Vec<bool>,
     bin_clipped: Vec<bool>,
 }
@@ -92,15 +93,7 @@ impl<T: Scalar> Scratch<T> {
             // grown there on first use, so the common fit allocates neither.
             suffix: Vec::new(),
             prefix: Vec::new(),
-            hcoef: vec![
-                HistoCoeffs {
-                    c_up: z,
-                    c_dn: z,
-                    d_up: z,
-                    d_dn: z
-                };
-                model.n_pars()
-            ],
+            histo: HistoWork::new(model.n_pars(), T::SPARSE_DUAL && finite_histo_deltas(model)),
             // Read and written only when clipping is on.
             sample_clipped: vec![false; if clip_sample { nsb } else { 0 }],
             bin_clipped: vec![false; if clip_bin { model.n_main } else { 0 }],
@@ -111,6 +104,14 @@ impl<T: Scalar> Scratch<T> {
     pub(crate) fn rates(&self) -> &[T] {
         &self.buf[..self.sizes.n_main]
     }
+}
+
+/// Whether every histosys delta of `model` is finite (see [`HistoWork`]).
+fn finite_histo_deltas(model: &Model) -> bool {
+    model.blocks.iter().all(|b| {
+        let finite = |d: &[f64]| d.iter().all(|x| x.is_finite());
+        finite(&b.histo_up) && finite(&b.histo_dn)
+    })
 }
 
 /// The lengths of the buffers in [`Scratch::buf`].
@@ -175,9 +176,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     for r in b.rates.iter_mut() {
         *r = T::cst(0.0);
     }
-    for &i in &model.histo_params {
-        s.hcoef[i] = histo_coeffs(code, pars[i]);
-    }
+    s.histo.update(code, &model.histo_params, pars);
     // Hot: every normsys factor of every block (4,174 in 1Lbb) in one vectorised pass over
     // a contiguous table, before the per-block pass, so the block loop below only reads
     // them; derivatives are left to `backward`, which only the gradient needs.
@@ -205,7 +204,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
         //   profiling showed as the costliest instructions;
         // - longer blocks (synthetic models: 20 bins): terms outer over contiguous bins,
         //   which vectorises and needs no per-element index arithmetic.
-        // Alpha-dependent coefficients are computed once per parameter (`hcoef`).
+        // Alpha-dependent coefficients are computed once per parameter (`histo`).
         let hp = &blk.histo_params;
         let (hu, hd) = (&blk.histo_up[..hp.len() * n], &blk.histo_dn[..hp.len() * n]);
         if n <= SHORT_BLOCK {
@@ -214,14 +213,13 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
                 let mut pairs = hp.chunks_exact(2);
                 let mut k = j;
                 for pr in pairs.by_ref() {
-                    let (c0, c1) = (s.hcoef[pr[0]], s.hcoef[pr[1]]);
-                    acc0 += c0.c_up.scale(hu[k]) + c0.c_dn.scale(hd[k]);
-                    acc1 += c1.c_up.scale(hu[k + n]) + c1.c_dn.scale(hd[k + n]);
+                    let (t0, t1) = (s.histo.term(pr[0]), s.histo.term(pr[1]));
+                    acc0 = t0.add_delta(acc0, hu[k], hd[k]);
+                    acc1 = t1.add_delta(acc1, hu[k + n], hd[k + n]);
                     k += 2 * n;
                 }
                 if let [last] = pairs.remainder() {
-                    let c = s.hcoef[*last];
-                    acc0 += c.c_up.scale(hu[k]) + c.c_dn.scale(hd[k]);
+                    acc0 = s.histo.term(*last).add_delta(acc0, hu[k], hd[k]);
                 }
                 *x = acc0 + acc1;
             }
@@ -230,10 +228,7 @@ pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
                 *x = T::cst(nom);
             }
             for ((&param, up), dn) in hp.iter().zip(hu.chunks_exact(n)).zip(hd.chunks_exact(n)) {
-                let c = s.hcoef[param];
-                for ((x, &u), &d) in a.iter_mut().zip(up).zip(dn) {
-                    *x += c.c_up.scale(u) + c.c_dn.scale(d);
-                }
+                s.histo.add_deltas(a, param, up, dn);
             }
         }
         let q = &mut b.binprod[sb..sb + n];
@@ -410,13 +405,13 @@ fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratc
             .zip(blk.histo_up.chunks_exact(n))
             .zip(blk.histo_dn.chunks_exact(n))
         {
-            let c = s.hcoef[param];
+            let [d_up, d_dn] = s.histo.term(param).derivs();
             let (mut su, mut sd) = (T::cst(0.0), T::cst(0.0));
             for ((&g, &u), &d) in adj_a.iter().zip(up).zip(dn) {
                 su += g.scale(u);
                 sd += g.scale(d);
             }
-            grad[param] += c.d_up * su + c.d_dn * sd;
+            grad[param] += d_up * su + d_dn * sd;
         }
         let adj_f = &b.adj_f[sb..sb + n];
         for (k, &start) in blk.binwise.iter().enumerate() {

@@ -269,4 +269,6 @@ fn hessian_in_lanes<const L: usize>(
 }
 
 #[cfg(test)]
+mod sparse_tests;
+#[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@
 //! ```
 
 mod build;
+pub(crate) mod histosys;
 pub(crate) mod interp;
 pub(crate) mod normsys;
 mod params;

@@ -51,8 +51,10 @@ pub trait Scalar:
     fn all_normal(self) -> bool {
         self.re().is_normal()
     }
-    /// Whether the normsys table may evaluate this type's real and derivative parts apart
-    /// (see [`NormSysWork`](crate::model::normsys::NormSysWork)): true for dual numbers
+    /// Whether the normsys table and the histosys coefficients may evaluate this type's
+    /// real and derivative parts apart (see
+    /// [`NormSysWork`](crate::model::normsys::NormSysWork) and
+    /// [`HistoWork`](crate::model::histosys::HistoWork)): true for dual numbers
     /// whose derivative parts are mostly zero (Hessian passes seed a few parameters) and
     /// whose real part of a sum, product, [`scale`](Self::scale) and [`exp`](Self::exp)
     /// is the `f64` operation on the real parts, so that plain numbers reproduce it
