@@ -39,6 +39,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             "poi_index": model.poi_index(),
             "auxdata": model.auxdata(),
             "data": data,
+            "compiled_bytes": model.compiled_bytes(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -57,6 +58,12 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     println!(
         "                POI  {}",
         model.poi_name().unwrap_or("(none)")
+    );
+    // What an evaluation reads (nominal yields, modifier tables, constraints, auxdata):
+    // the size that memory use is measured against.
+    println!(
+        "    compiled arrays  {:.2} MB",
+        model.compiled_bytes() as f64 / 1e6
     );
     println!();
     println!("{:<40} {:>6}", "channel", "nbins");

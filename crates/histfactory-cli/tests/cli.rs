@@ -45,6 +45,20 @@ fn inspect_json_matches_pyhf_model_config() {
     for (a, b) in ours.iter().zip(&want) {
         assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0));
     }
+    // The size memory use is measured against, as the library counts it.
+    let model = histfactory::model::ModelBuilder::new(
+        &histfactory::spec::Workspace::from_path(&ws).unwrap(),
+    )
+    .build()
+    .unwrap();
+    assert_eq!(v["compiled_bytes"], model.compiled_bytes());
+    let (code, table, _) = run(&["inspect", ws.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let mb = format!(
+        "compiled arrays  {:.2} MB",
+        model.compiled_bytes() as f64 / 1e6
+    );
+    assert!(table.contains(&mb), "{table}");
 }
 
 #[test]

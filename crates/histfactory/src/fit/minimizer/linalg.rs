@@ -83,7 +83,7 @@ pub(crate) fn factor_upper(
         unsafe fn avx(buf: &mut [f64], n: usize, idx: &[usize], diag: &[f64], shift: f64) -> bool {
             factor_upper_in(buf, n, idx, diag, shift)
         }
-        if has_avx() {
+        if has_avx(idx.len()) {
             // SAFETY: the CPU supports AVX, checked just above.
             return unsafe { avx(buf, n, idx, diag, shift) };
         }
@@ -297,7 +297,7 @@ fn invert_factored(buf: &mut [f64], n: usize, keep: &[usize], scale: f64, diag: 
     let k = keep.len();
     let off = n - k;
     let mut cols = vec![[0.0; COLS]; k];
-    let avx = has_avx();
+    let avx = has_avx(k);
     for b0 in (0..k).step_by(COLS) {
         let row = |a: usize| {
             let start = keep[a] * n + off;
@@ -384,19 +384,22 @@ fn inverse_columns<'r>(
     }
 }
 
-/// Whether the dense loops may run their AVX versions ([`factor_upper`],
+/// Whether the dense loops on `k` parameters run their AVX versions ([`factor_upper`],
 /// [`invert_factored`]): twice the width of the packed multiplies and subtractions. No
 /// FMA: every operation rounds as in the baseline, so results are bit-identical on every
 /// machine. Each AVX version is a `#[target_feature]` function calling the
 /// `#[inline(always)]` body directly; a closure passed to one was compiled on its own,
-/// without AVX.
-fn has_avx() -> bool {
+/// without AVX. Below `AVX_MIN_K` parameters the rows are too short to gain, and the
+/// detour cost the smallest models' hypotests 4%.
+fn has_avx(k: usize) -> bool {
+    const AVX_MIN_K: usize = 16;
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx")
+        k >= AVX_MIN_K && std::arch::is_x86_feature_detected!("avx")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
+        let _ = k;
         false
     }
 }
