@@ -419,12 +419,17 @@ impl Best {
         self.basin.as_ref().and_then(Option::as_ref)
     }
 
-    /// Drops the basin, and with it the minimum's Hessian unless the outcome kept its own.
+    /// Gives up the minimum's Hessian, in its basin's factor or its own buffer, before a
+    /// restart holds a Hessian of its own; it is evaluated again when next needed. A basin
+    /// known to be unusable stays known, so it is not rebuilt for nothing.
     fn release(&mut self) {
-        if let Some(Some(_)) = self.basin {
+        let had_factor = matches!(self.basin, Some(Some(_)));
+        if had_factor {
             self.basin = None;
-            self.released = self.out.hessian.is_empty();
         }
+        let had_hessian = !self.out.hessian.is_empty();
+        self.out.hessian = Vec::new();
+        self.released |= had_factor || had_hessian;
     }
 
     /// Evaluates the released Hessian again, as the minimiser left it: the objective's
@@ -562,6 +567,7 @@ impl Descent<'_> {
             return self.restart(obj, start, label, basin);
         }
         let Some(basin) = best.basin(obj) else {
+            best.release();
             return self.descend(obj, start, label);
         };
         let (first, joined) = self.watched(obj, start, label, basin, true)?;

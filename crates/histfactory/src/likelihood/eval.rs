@@ -93,7 +93,16 @@ impl<T: Scalar> Scratch<T> {
             // grown there on first use, so the common fit allocates neither.
             suffix: Vec::new(),
             prefix: Vec::new(),
-            histo: HistoWork::new(model.n_pars(), T::SPARSE_DUAL && finite_histo_deltas(model)),
+            // Sized by parameter index, for the parameters with histosys terms only: none,
+            // none at all (each allocation is a noticeable part of a small model's fit).
+            histo: HistoWork::new(
+                if model.histo_params.is_empty() {
+                    0
+                } else {
+                    model.n_pars()
+                },
+                T::SPARSE_DUAL && finite_histo_deltas(model),
+            ),
             // Read and written only when clipping is on.
             sample_clipped: vec![false; if clip_sample { nsb } else { 0 }],
             bin_clipped: vec![false; if clip_bin { model.n_main } else { 0 }],

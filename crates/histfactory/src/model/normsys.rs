@@ -214,6 +214,10 @@ impl NormSysTable {
     /// point (see [`NormSysWork::refresh`]), dual numbers for the entries of parameters
     /// that carry derivatives, given the next slots of the compact dual arrays.
     fn values_sparse<T: Scalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
+        if self.param.is_empty() {
+            // Nothing to do, and the key of `refresh` would be an allocation per fit.
+            return;
+        }
         w.refresh(self, pars);
         w.unslot(self);
         for (i, &p) in self.params.iter().enumerate() {
