@@ -1065,3 +1065,32 @@ fn packed_factor_solves_and_inverts_as_the_unpacked_one() {
     assert_eq!(packed.into_covariance(&idx, n, 2.0), want);
     assert_eq!(in_place.into_covariance(&idx, n, 2.0), want);
 }
+
+#[test]
+fn quasi_newton_only_runs_stop_where_a_hessian_would_be_needed() {
+    // A 60-parameter quadratic: the ordinary run switches to Newton steps near the minimum.
+    let n = 60;
+    let mut q = Quad::ill(n, 1e3);
+    let (lo, hi) = inf(n);
+    let x0 = vec![0.0; n];
+    let opts = MinimizerOptions::default();
+    let full = minimize(&mut q, &x0, &lo, &hi, &[], &opts).unwrap();
+    assert!(full.converged && full.evaluations.hessian > 0);
+    let mut never = |_: &[f64], _: f64, _: &[f64]| false;
+    let o = minimize_quasi_newton_until(&mut q, &x0, &lo, &hi, &[], &opts, &mut never).unwrap();
+    assert_eq!(o.evaluations.hessian, 0);
+    assert!(o.hessian.is_empty());
+    assert_eq!(o.status, Status::Stopped, "{}", o.message);
+    assert!(!o.converged);
+    // Stopped where Newton would take over: close to the minimum, not at it.
+    assert!(o.fval < q.value(&x0) && o.fval > full.fval);
+    // With an initial Hessian the ordinary run starts in Newton; this one still does not.
+    let h: Vec<f64> = q.a.iter().map(|a| 2.0 * a).collect();
+    let warm = MinimizerOptions {
+        initial_hessian: Some(std::sync::Arc::new(h)),
+        ..opts
+    };
+    let o = minimize_quasi_newton_until(&mut q, &x0, &lo, &hi, &[], &warm, &mut never).unwrap();
+    assert_eq!(o.evaluations.hessian, 0);
+    assert!(o.hessian.is_empty());
+}
