@@ -8,6 +8,7 @@
 
 use super::eval::{self, Scratch};
 use super::lanes::Lanes;
+use super::tests::{push_channel, workspace_doc};
 use crate::model::{HistoSysCode, Model, ModelBuilder, ModelOptions, NormSysCode, Scalar};
 use crate::spec::Workspace;
 use rand::{Rng, SeedableRng};
@@ -148,16 +149,9 @@ fn shared_workspace(seed: u64) -> serde_json::Value {
             }
             samples.push(json!({"name": format!("s{s}"), "data": nom, "modifiers": mods}));
         }
-        let obs: Vec<f64> = (0..nb).map(|_| rng.gen_range(0..120) as f64).collect();
-        channels.push(json!({"name": format!("c{c}"), "samples": samples}));
-        observations.push(json!({"name": format!("c{c}"), "data": obs}));
+        push_channel(&mut rng, c, nb, samples, &mut channels, &mut observations);
     }
-    json!({
-        "channels": channels,
-        "observations": observations,
-        "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": []}}],
-        "version": "1.0.0"
-    })
+    workspace_doc(channels, observations, json!([]))
 }
 
 /// Sparse-dual Hessian passes equal dense ones bit for bit on a model whose parameters

@@ -53,16 +53,38 @@ fn random_workspace(seed: u64) -> Value {
             }
             samples.push(json!({"name": format!("s{s}"), "data": nom, "modifiers": mods}));
         }
-        let obs: Vec<f64> = (0..nb).map(|_| rng.gen_range(0..120) as f64).collect();
-        channels.push(json!({"name": format!("c{c}"), "samples": samples}));
-        observations.push(json!({"name": format!("c{c}"), "data": obs}));
+        push_channel(&mut rng, c, nb, samples, &mut channels, &mut observations);
     }
+    let lumi = json!([
+        {"name": "lumi", "auxdata": [1.0], "sigmas": [0.05], "bounds": [[0.5, 1.5]], "inits": [1.0]}
+    ]);
+    workspace_doc(channels, observations, lumi)
+}
+
+/// Adds channel `c{c}` with `samples` and `nb` random observed counts.
+pub(super) fn push_channel(
+    rng: &mut ChaCha8Rng,
+    c: usize,
+    nb: usize,
+    samples: Vec<Value>,
+    channels: &mut Vec<Value>,
+    observations: &mut Vec<Value>,
+) {
+    let obs: Vec<f64> = (0..nb).map(|_| rng.gen_range(0..120) as f64).collect();
+    channels.push(json!({"name": format!("c{c}"), "samples": samples}));
+    observations.push(json!({"name": format!("c{c}"), "data": obs}));
+}
+
+/// A workspace document with POI `mu` and the measurement's parameter configurations.
+pub(super) fn workspace_doc(
+    channels: Vec<Value>,
+    observations: Vec<Value>,
+    parameters: Value,
+) -> Value {
     json!({
         "channels": channels,
         "observations": observations,
-        "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": [
-            {"name": "lumi", "auxdata": [1.0], "sigmas": [0.05], "bounds": [[0.5, 1.5]], "inits": [1.0]}
-        ]}}],
+        "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": parameters}}],
         "version": "1.0.0"
     })
 }
