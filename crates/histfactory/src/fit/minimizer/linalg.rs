@@ -64,10 +64,10 @@ pub(crate) fn cholesky_solve(l: &[f64], m: usize, b: &mut [f64]) {
 /// `U` of `A_FF` (`UᵀU = A_FF + shift I`, `F = idx` increasing, `k = idx.len()`) has its row
 /// `a` at row `idx[a]` of the buffer, right-aligned: `U[a][b]` (`b >= a`) at
 /// `idx[a] * n + (n - k) + b`, which is on or right of the diagonal because
-/// `idx[a] <= a + (n - k)`. `Uᵀ` is the lower factor `L` of [`cholesky_in_place`], and it is
-/// computed with the same operations in the same order (each entry's products subtracted in
-/// increasing order, then one division or square root), so it is bit-identical to it; the
-/// row updates run along contiguous rows, which vectorises.
+/// `idx[a] <= a + (n - k)`. `Uᵀ` is the lower factor `L` of `cholesky_in_place` (the
+/// tests' reference), and it is computed with the same operations in the same order (each
+/// entry's products subtracted in increasing order, then one division or square root), so
+/// it is bit-identical to it; the row updates run along contiguous rows, which vectorises.
 ///
 /// Returns `false` if `A_FF + shift I` is not (numerically) positive definite.
 pub(crate) fn factor_upper(
@@ -162,7 +162,7 @@ pub(crate) fn upper_pivot(buf: &[f64], n: usize, idx: &[usize], a: usize) -> f64
 }
 
 /// Solves `UᵀU x = b` in place (`b`, length `idx.len()`, becomes `x`) with the factor from
-/// [`factor_upper`]; bit-identical to [`cholesky_solve`] with the corresponding `L = Uᵀ`.
+/// [`factor_upper`]; bit-identical to `cholesky_solve` with the corresponding `L = Uᵀ`.
 pub(crate) fn solve_upper(buf: &[f64], n: usize, idx: &[usize], b: &mut [f64]) {
     let k = idx.len();
     let off = n - k;
