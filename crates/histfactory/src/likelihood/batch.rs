@@ -435,6 +435,7 @@ fn bundle_logpdf<const N: usize>(
     g: &mut [Points<N>],
     s: &mut Scratch<Points<N>>,
 ) -> Points<N> {
+    g.iter_mut().for_each(|g| *g = Points::cst(0.0));
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx2")]
@@ -445,7 +446,6 @@ fn bundle_logpdf<const N: usize>(
             g: &mut [Points<N>],
             s: &mut Scratch<Points<N>>,
         ) -> Points<N> {
-            g.iter_mut().for_each(|g| *g = Points::cst(0.0));
             eval::logpdf_inline(model, ds, p, Some(g), s)
         }
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -453,6 +453,5 @@ fn bundle_logpdf<const N: usize>(
             return unsafe { avx2(model, ds, p, g, s) };
         }
     }
-    g.iter_mut().for_each(|g| *g = Points::cst(0.0));
     eval::logpdf(model, ds, p, Some(g), s)
 }
