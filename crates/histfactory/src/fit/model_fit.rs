@@ -286,7 +286,7 @@ fn run_keeping_hessian<'m>(
         // With kinks (code1/code0) the conditional fit has several local minima at
         // different kink patterns; the unconditional minimum is the related fit whose
         // pattern is usually right, so a fixed-POI fit also descends from it.
-        if fix_poi.is_some() && starts.is_empty() && has_kinks(model) {
+        if fix_poi.is_some() && starts.is_empty() && model.has_kinks() {
             let free_opts = FitOptions {
                 init: opts.init.clone(),
                 bounds: opts.bounds.clone(),
@@ -681,27 +681,11 @@ impl Descent<'_> {
     }
 }
 
-/// Whether the model uses an interpolation code with a kink at alpha = 0.
-fn has_kinks(model: &Model) -> bool {
-    (model.options.normsys_code == crate::model::NormSysCode::Code1
-        && !model.normsys.params().is_empty())
-        || (model.options.histosys_code == crate::model::HistoSysCode::Code0
-            && !model.histo_params.is_empty())
-}
-
 /// Parameters with a piecewise interpolation kink at 0 that sit at
 /// (or next to) 0 with one-sided derivatives of twice_nll bracketing 0.
 fn kink_minima(model: &Model, obj: &mut TwiceNll<'_>, x: &[f64], fixed: &[bool]) -> Vec<usize> {
     use super::Objective;
-    let mut candidates: Vec<usize> = Vec::new();
-    if model.options.normsys_code == crate::model::NormSysCode::Code1 {
-        candidates.extend(model.normsys.params());
-    }
-    if model.options.histosys_code == crate::model::HistoSysCode::Code0 {
-        candidates.extend(&model.histo_params);
-    }
-    candidates.sort_unstable();
-    candidates.dedup();
+    let candidates = model.kinked_params();
     let mut out = Vec::new();
     let mut p = x.to_vec();
     for i in candidates {
@@ -803,7 +787,7 @@ fn result(
         .map(|(u, &f)| if f { 0.0 } else { u })
         .collect();
     FitResult {
-        par_names: model.par_names.clone(),
+        par_names: model.shared_par_names(),
         bestfit: out.x,
         uncertainties,
         correlations,

@@ -261,7 +261,7 @@ impl<'m> HypotestCalculator<'m> {
         let poi = model.poi_index().ok_or_else(|| {
             InferError::Poi("hypotest needs a model with a POI (built with --no-poi?)".into())
         })?;
-        let fixed = options.fit.fixed.as_deref().unwrap_or(&model.fixed);
+        let fixed = options.fit.fixed.as_deref().unwrap_or(model.fixed());
         if fixed.get(poi).copied().unwrap_or(false) {
             return Err(InferError::Poi(format!(
                 "hypotest: the POI \"{}\" is fixed; it must float",
@@ -656,9 +656,9 @@ impl<'m> HypotestCalculator<'m> {
 /// conditional fit may have held the POI outside them), fixed ones at their configured
 /// values.
 pub(crate) fn warm_start(model: &Model, opts: &FitOptions, previous: &[f64]) -> Vec<f64> {
-    let bounds = opts.bounds.as_deref().unwrap_or(&model.bounds);
-    let fixed = opts.fixed.as_deref().unwrap_or(&model.fixed);
-    let init = opts.init.as_deref().unwrap_or(&model.init);
+    let bounds = opts.bounds.as_deref().unwrap_or(model.bounds());
+    let fixed = opts.fixed.as_deref().unwrap_or(model.fixed());
+    let init = opts.init.as_deref().unwrap_or(model.init());
     previous
         .iter()
         .enumerate()

@@ -82,7 +82,7 @@ pub fn sample_toy<R: Rng + ?Sized>(
     for lambda in main {
         out.push(sample_poisson(rng, lambda)?);
     }
-    for term in &model.constraints {
+    for term in model.constraint_terms() {
         out.push(match term {
             ConstraintTerm::Gauss(g) => sample_normal(rng, pars[g.param], g.sigma)?,
             ConstraintTerm::Poisson(p) => sample_poisson(rng, pars[p.param] * p.factor)?,

@@ -201,7 +201,7 @@ impl<'m> GridShared<'m> {
     fn new(model: Cow<'m, Model>, ds: Dataset, base: &[f64], grid: GridSpec) -> Self {
         let npts = grid.xs.len() * grid.ys.len();
         GridShared {
-            bundle: model.options.clip_sample.is_none() && model.options.clip_bin.is_none(),
+            bundle: !model.clips_rates(),
             wide: scratch_values(&model) <= WIDE_SCRATCH,
             model,
             ds,
@@ -283,8 +283,10 @@ const WIDE_SCRATCH: usize = 128;
 /// Values (one per lane) in a bundle's scratch for `model`: what decides whether wide
 /// bundles pay.
 fn scratch_values(model: &Model) -> usize {
-    let nsb: usize = model.blocks.iter().map(|b| b.nominal.len()).sum();
-    2 * model.n_main + 4 * nsb + 3 * model.normsys.len() + 4 * model.n_pars()
+    2 * model.n_main()
+        + 4 * model.n_sample_bins()
+        + 3 * model.n_normsys_factors()
+        + 4 * model.n_pars()
 }
 
 /// The fewest points worth a bundle rather than single evaluations.

@@ -229,6 +229,10 @@ impl Model {
     pub fn par_names(&self) -> &[String] {
         &self.par_names
     }
+    /// The parameter names as one shared allocation, for results that carry them.
+    pub(crate) fn shared_par_names(&self) -> std::sync::Arc<[String]> {
+        self.par_names.clone()
+    }
     /// Index of the parameter called `name` (as in [`Model::par_names`]).
     pub fn par_index(&self, name: &str) -> Option<usize> {
         self.par_names.iter().position(|n| n == name)
@@ -334,6 +338,61 @@ impl Model {
             });
         }
         Ok(())
+    }
+
+    /// Suggested initial values, borrowed ([`Model::suggested_init`] returns a copy, as pyhf).
+    pub fn init(&self) -> &[f64] {
+        &self.init
+    }
+    /// Suggested bounds `[lo, hi]`, borrowed.
+    pub fn bounds(&self) -> &[[f64; 2]] {
+        &self.bounds
+    }
+    /// Which parameters fits hold constant by default, borrowed.
+    pub fn fixed(&self) -> &[bool] {
+        &self.fixed
+    }
+
+    /// Parameters whose interpolation has a kink at alpha = 0 under the model's codes
+    /// (normsys `code1`, histosys `code0`), sorted: there the one-sided derivatives differ,
+    /// so a minimum can sit on the kink without a zero gradient.
+    pub fn kinked_params(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        if self.options.normsys_code == NormSysCode::Code1 {
+            out.extend(self.normsys.params());
+        }
+        if self.options.histosys_code == HistoSysCode::Code0 {
+            out.extend(&self.histo_params);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether any parameter has an interpolation kink at alpha = 0 ([`Model::kinked_params`]).
+    pub fn has_kinks(&self) -> bool {
+        (self.options.normsys_code == NormSysCode::Code1 && !self.normsys.params().is_empty())
+            || (self.options.histosys_code == HistoSysCode::Code0 && !self.histo_params.is_empty())
+    }
+
+    /// Whether rates are clipped from below (pyhf's `clip_sample_data` / `clip_bin_data`).
+    pub fn clips_rates(&self) -> bool {
+        self.options.clip_sample.is_some() || self.options.clip_bin.is_some()
+    }
+
+    /// Number of (sample, bin) rates: the bins of every sample in every channel.
+    pub fn n_sample_bins(&self) -> usize {
+        self.blocks.iter().map(|b| b.nominal.len()).sum()
+    }
+
+    /// Number of normsys factors (one per normsys modifier on each sample).
+    pub(crate) fn n_normsys_factors(&self) -> usize {
+        self.normsys.len()
+    }
+
+    /// Constraint terms in auxdata order.
+    pub(crate) fn constraint_terms(&self) -> &[ConstraintTerm] {
+        &self.constraints
     }
 
     /// The kind of modifier that defines parameter `index`.
