@@ -28,5 +28,7 @@ pub mod likelihood;
 pub mod model;
 pub mod spec;
 
+mod simd;
+
 mod error;
 pub use error::Error;

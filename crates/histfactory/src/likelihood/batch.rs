@@ -2,8 +2,10 @@
 //! buffers, so the per-point loop does not allocate (beyond the returned gradients).
 
 use super::eval::{self, Dataset, Scratch};
-use super::points::{kink_region, Points};
-use crate::model::{Model, ModelError, Scalar};
+use super::kernels::points::{kink_region, Points};
+use super::kernels::scalar::Scalar;
+use crate::model::{Model, ModelError};
+use crate::simd::dispatch;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -438,22 +440,19 @@ fn bundle_logpdf<const N: usize>(
     s: &mut Scratch<Points<N>>,
 ) -> Points<N> {
     g.iter_mut().for_each(|g| *g = Points::cst(0.0));
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2<const N: usize>(
-            model: &Model,
-            ds: &Dataset,
-            p: &[Points<N>],
-            g: &mut [Points<N>],
-            s: &mut Scratch<Points<N>>,
-        ) -> Points<N> {
-            eval::logpdf_inline(model, ds, p, Some(g), s)
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { avx2(model, ds, p, g, s) };
-        }
+    bundle_pass(model, ds, p, g, s)
+}
+
+dispatch! {
+    /// [`bundle_logpdf`]'s evaluation, the whole of it compiled for AVX2 where the CPU has
+    /// it.
+    fn bundle_pass[const N: usize](
+        model: &Model,
+        ds: &Dataset,
+        p: &[Points<N>],
+        g: &mut [Points<N>],
+        s: &mut Scratch<Points<N>>,
+    ) -> Points<N> {
+        "avx2" => eval::logpdf_inline(model, ds, p, Some(g), s)
     }
-    eval::logpdf(model, ds, p, Some(g), s)
 }

@@ -5,11 +5,11 @@
 //! exponential in the parameters (interpolation codes switch branches at |alpha| = 1), so a
 //! finite-difference step straddling a branch point, or one that is too large for a narrow
 //! staterror, biases the derivative; the forward pass is already written over
-//! [`Scalar`](crate::model::Scalar), so pushing dual numbers through it gives each column
+//! [`Scalar`](super::kernels::scalar::Scalar), so pushing dual numbers through it gives each column
 //! exactly, [`HESSIAN_LANES`] columns per pass as for the Hessian.
 
 use super::eval::{self, Scratch};
-use super::lanes::Lanes;
+use super::kernels::lanes::Lanes;
 use super::HESSIAN_LANES;
 use crate::model::{Model, ModelError};
 

@@ -17,15 +17,15 @@
 //! ```
 
 mod batch;
-pub(crate) mod eval;
 mod jacobian;
-pub(crate) mod lanes;
+pub(crate) mod kernels;
 mod objective;
-mod points;
-mod vlog;
 
 pub use batch::{Grid2d, GridPoint};
-pub use eval::{Dataset, Scratch};
+pub use kernels::eval::Dataset;
+pub(crate) use kernels::eval::Scratch;
+
+use kernels::{eval, lanes};
 pub use objective::TwiceNll;
 
 use crate::model::{ConstraintTerm, Model, ModelError};
@@ -230,7 +230,7 @@ fn hessian_in_lanes<const L: usize>(
     scratches: &mut Vec<Scratch<lanes::Lanes<L>>>,
     h: &mut [f64],
 ) {
-    use crate::model::Scalar;
+    use kernels::scalar::Scalar;
     use lanes::Lanes;
     let n = model.n_pars();
     let blocks = if n >= PAR_HESSIAN_MIN_PARS {

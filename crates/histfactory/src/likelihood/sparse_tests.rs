@@ -1,4 +1,4 @@
-//! Sparse-dual Hessian passes ([`Scalar::SPARSE_DUAL`]) against dense ones, bit for bit.
+//! Sparse-dual Hessian passes ([`KernelScalar::SPARSE_DUAL`]) against dense ones, bit for bit.
 //!
 //! Sparse passes keep the constant parts of a pass as plain numbers and only the seeded
 //! parameters' parts as dual numbers, in compact per-pass storage: a wrong slot, or one
@@ -7,9 +7,11 @@
 //! `f64` and gradients take), so the two must agree exactly, not to a tolerance.
 
 use super::eval::{self, Scratch};
-use super::lanes::Lanes;
+use super::kernels::hooks::KernelScalar;
+use super::kernels::lanes::Lanes;
+use super::kernels::scalar::Scalar;
 use super::tests::{push_channel, workspace_doc};
-use crate::model::{HistoSysCode, Model, ModelBuilder, ModelOptions, NormSysCode, Scalar};
+use crate::model::{HistoSysCode, Model, ModelBuilder, ModelOptions, NormSysCode};
 use crate::spec::Workspace;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,7 +22,7 @@ use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 const L: usize = super::HESSIAN_LANES;
 
 /// [`Lanes`] with every operation its own, evaluated densely: not
-/// [`SPARSE_DUAL`](Scalar::SPARSE_DUAL), so no part of a pass is taken as constant.
+/// [`SPARSE_DUAL`](KernelScalar::SPARSE_DUAL), so no part of a pass is taken as constant.
 #[derive(Clone, Copy, Debug)]
 struct Dense(Lanes<L>);
 
@@ -55,6 +57,8 @@ impl Neg for Dense {
     }
 }
 
+impl KernelScalar for Dense {}
+
 impl Scalar for Dense {
     fn cst(x: f64) -> Self {
         Dense(Lanes::cst(x))
@@ -85,7 +89,7 @@ fn seeded(x: f64, lane: Option<usize>) -> Lanes<L> {
 /// The Hessian of logpdf at `pars` from the passes seeding rows `first..first + L` for
 /// each of `firsts`, in that order, in scratch `s`; `wrap` turns a seeded number into the
 /// scalar evaluated and `lanes` reads it back. Rows no pass covers stay NaN.
-fn hessian_by_passes<T: Scalar>(
+fn hessian_by_passes<T: KernelScalar>(
     model: &Model,
     data: &[f64],
     pars: &[f64],

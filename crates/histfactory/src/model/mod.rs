@@ -17,20 +17,17 @@
 //! ```
 
 mod build;
-pub(crate) mod histosys;
 pub(crate) mod interp;
-pub(crate) mod normsys;
+pub(crate) mod modifiers;
 mod params;
-pub(crate) mod scalar;
 pub mod simple;
 
 pub use build::ModelBuilder;
 pub use interp::{HistoSysCode, NormSysCode};
 pub use params::{Constraint, ParameterSet};
-pub use scalar::Scalar;
 
 use crate::spec::ModifierKind;
-use normsys::NormSysTable;
+use modifiers::NormSysTable;
 
 /// Errors of the model layer: a workspace that cannot become a model, or inputs of the
 /// wrong shape for evaluation.
@@ -398,5 +395,17 @@ impl Model {
     /// The kind of modifier that defines parameter `index`.
     pub fn parameter_kind(&self, index: usize) -> Option<ModifierKind> {
         self.parameter_set_of(index).map(|p| p.kind)
+    }
+}
+
+/// Reallocates `v` to its length. The model's tables are built by pushing, which leaves up
+/// to half of each allocation unused for the model's lifetime, and `shrink_to_fit` may
+/// keep the block (mimalloc does when at least half of it is used). The elements are
+/// moved, not cloned, into an allocation of exactly their number.
+pub(crate) fn exact<T>(v: &mut Vec<T>) {
+    if v.capacity() > v.len() {
+        let mut e = Vec::with_capacity(v.len());
+        e.append(v);
+        *v = e;
     }
 }

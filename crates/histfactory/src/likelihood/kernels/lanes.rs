@@ -8,7 +8,8 @@
 //! derivatives), which suits sparse use; here every lane is live, so a plain array is
 //! faster and lets the compiler keep the lanes in SIMD registers.
 
-use crate::model::Scalar;
+use super::hooks::KernelScalar;
+use super::scalar::Scalar;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// `re + Σ eps[k] ε_k` with `ε_k ε_l = 0`.
@@ -149,7 +150,7 @@ impl<const N: usize> MulAssign for Lanes<N> {
     }
 }
 
-impl<const N: usize> Scalar for Lanes<N> {
+impl<const N: usize> KernelScalar for Lanes<N> {
     /// Real parts are plain `f64` operations (`re` never reads `eps`), and a Hessian pass
     /// seeds at most `N` parameters.
     const SPARSE_DUAL: bool = true;
@@ -157,6 +158,9 @@ impl<const N: usize> Scalar for Lanes<N> {
     fn is_constant(self) -> bool {
         self.eps.iter().all(|&e| e == 0.0)
     }
+}
+
+impl<const N: usize> Scalar for Lanes<N> {
     #[inline(always)]
     fn cst(x: f64) -> Self {
         Lanes {

@@ -13,7 +13,8 @@
 //! points that differ only in parameters whose values share a [`kink_region`], in a model
 //! without clipping (clipping compares rates, not parameters).
 
-use crate::model::Scalar;
+use super::hooks::KernelScalar;
+use super::scalar::Scalar;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// `N` independent values, one per parameter point.
@@ -121,6 +122,9 @@ impl<const N: usize> Scalar for Points<N> {
     fn scale(self, f: f64) -> Self {
         self.map(|a| a * f)
     }
+}
+
+impl<const N: usize> KernelScalar for Points<N> {
     #[inline(always)]
     fn all_normal(self) -> bool {
         self.0.iter().all(|x| x.is_normal())

@@ -9,12 +9,13 @@
 //! are often exactly zero (mu = 0). The gradient pass therefore costs about one more
 //! forward pass.
 //!
-//! Everything is generic over [`Scalar`] so that dual numbers pushed through the same code
+//! Everything is generic over [`Scalar`](super::scalar::Scalar) so that dual numbers pushed through the same code
 //! give exact Hessian columns.
 
-use crate::model::histosys::HistoWork;
-use crate::model::normsys::NormSysWork;
-use crate::model::{ConstraintTerm, Model, Scalar};
+use super::histosys::HistoWork;
+use super::hooks::KernelScalar;
+use super::normsys::NormSysWork;
+use crate::model::{ConstraintTerm, Model};
 
 /// Data prepared once for repeated evaluation: main counts, auxdata, and the constant
 /// terms (`-lgamma(n+1)`, Gaussian normalisations) summed.
@@ -57,7 +58,7 @@ impl Dataset {
 
 /// Reusable buffers for one evaluation at a time (one per thread in batches).
 #[derive(Clone, Debug)]
-pub struct Scratch<T> {
+pub(crate) struct Scratch<T> {
     /// The per-bin, per-block and per-sample-bin buffers ([`Bufs`]), in one allocation:
     /// a small model's fit builds two scratches (values, Hessian lanes), and one
     /// allocation per buffer was a tenth of the seed model's fit.
@@ -73,9 +74,9 @@ pub struct Scratch<T> {
     bin_clipped: Vec<bool>,
 }
 
-impl<T: Scalar> Scratch<T> {
+impl<T: KernelScalar> Scratch<T> {
     /// Buffers sized for `model`.
-    pub fn new(model: &Model) -> Self {
+    pub(crate) fn new(model: &Model) -> Self {
         let nsb: usize = model.blocks.iter().map(|b| b.nominal.len()).sum();
         let z = T::cst(0.0);
         let clip_sample = model.options.clip_sample.is_some();
@@ -178,7 +179,7 @@ const SHORT_BLOCK: usize = 4;
 
 /// Forward pass: fills `s.rates` (and the per-block intermediates the gradient needs).
 #[inline(always)]
-pub(crate) fn rates<T: Scalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
+pub(crate) fn rates<T: KernelScalar>(model: &Model, pars: &[T], s: &mut Scratch<T>) {
     let clip_sample = model.options.clip_sample;
     let code = model.options.histosys_code;
     let b = s.sizes.split(&mut s.buf);
@@ -311,7 +312,7 @@ pub(crate) fn sample_rates(model: &Model, s: &Scratch<f64>) -> Vec<Vec<f64>> {
 
 /// logpdf at `pars`; with `grad`, also adds d logpdf / d pars into `grad` (which the caller
 /// zeroes). NaN where a rate is negative and its count positive, as pyhf.
-pub(crate) fn logpdf<T: Scalar>(
+pub(crate) fn logpdf<T: KernelScalar>(
     model: &Model,
     data: &Dataset,
     pars: &[T],
@@ -324,7 +325,7 @@ pub(crate) fn logpdf<T: Scalar>(
 /// [`logpdf`], inlined into its caller: for callers compiled with wider vector
 /// instructions (the grid's bundles of points), so that the whole evaluation uses them.
 #[inline(always)]
-pub(crate) fn logpdf_inline<T: Scalar>(
+pub(crate) fn logpdf_inline<T: KernelScalar>(
     model: &Model,
     data: &Dataset,
     pars: &[T],
@@ -387,7 +388,7 @@ pub(crate) fn logpdf_inline<T: Scalar>(
 
 /// Reverse pass over the blocks, from the main-term adjoints in `s.adj`.
 #[inline(always)]
-fn backward<T: Scalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
+fn backward<T: KernelScalar>(model: &Model, pars: &[T], grad: &mut [T], s: &mut Scratch<T>) {
     let clip = model.options.clip_sample.is_some();
     model.normsys.log_derivs(pars, &mut s.norm);
     let b = s.sizes.split(&mut s.buf);

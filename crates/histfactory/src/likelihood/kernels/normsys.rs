@@ -1,10 +1,10 @@
-//! Every normsys factor of a model in one table ([`NormSysTable`]), and its evaluation
-//! into per-scratch buffers ([`NormSysWork`]).
+//! The evaluation of a model's [`NormSysTable`] (every normsys factor, in one table) into
+//! per-scratch buffers ([`NormSysWork`]).
 //!
 //! Two ways to evaluate, chosen by the scalar type:
 //! - all entries at once, in vectorised loops over contiguous arrays (`f64`, and any
 //!   scalar whose parts are all live, such as bundles of points);
-//! - for the dual numbers of Hessian passes ([`Scalar::SPARSE_DUAL`]), real parts and
+//! - for the dual numbers of Hessian passes ([`KernelScalar::SPARSE_DUAL`](super::scalar::KernelScalar::SPARSE_DUAL)), real parts and
 //!   derivative parts apart. A pass seeds derivatives on at most 8 parameters, so all but
 //!   a few hundred of 1Lbb's 4,174 factors are constants: their values and `f'/f` ratios
 //!   are plain numbers, the same in every pass of one Hessian, computed once in `f64` and
@@ -12,90 +12,14 @@
 //!   entry by entry as duals, the polynomials of every pass were most of a Hessian's cost,
 //!   and on exponential branches both the polynomial and the exponential were paid.
 
-use super::interp::{ExpSide, NormSysCode, NormSysInterp};
-use super::scalar::{poly6_deriv, poly6_value, Scalar};
+use super::hooks::KernelScalar;
+use super::interp::ExpSide;
+use super::poly6;
+use crate::model::interp::NormSysInterp;
+use crate::model::modifiers::NormSysTable;
 use std::ops::Range;
 
-/// Every normsys factor of a model, block by block, as a structure of arrays.
-///
-/// The hot part of evaluation is code4's polynomial for |alpha| < 1, 4,174 of them per
-/// call on 1Lbb. Stored entry by entry (value and derivative coefficients interleaved
-/// with the parameter index and the exponential branch's logarithms, 136 bytes) the loop
-/// streamed half a megabyte and could not be vectorised; as contiguous coefficient arrays
-/// with the alphas gathered once into a contiguous array, it is one branch-free loop over
-/// all entries that the compiler vectorises, reading only what the value needs (the
-/// derivative coefficients are multiples of the same ones, formed only when the gradient
-/// is wanted). Entries outside the polynomial's range, rare, are overwritten afterwards.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct NormSysTable {
-    /// Parameter of each entry.
-    pub param: Vec<usize>,
-    /// code4's coefficients a1..a6 of `1 + sum a_i alpha^i`: `coef[i][k]` is entry `k`'s
-    /// a_(i+1).
-    coef: [Vec<f64>; 6],
-    /// Every entry's `[ln(hi), ln(lo)]`, for the exponential branches.
-    ln: Vec<[f64; 2]>,
-    /// The model's normsys code (one for all entries).
-    code: NormSysCode,
-    /// The distinct parameters, to tell cheaply whether any alpha is outside (-1, 1).
-    params: Vec<usize>,
-    /// The entries of each of `params`: the ones to leave the polynomial when that alpha
-    /// is outside (-1, 1), found without scanning the whole table.
-    entries: Vec<Vec<usize>>,
-}
-
 impl NormSysTable {
-    /// Number of entries.
-    pub(crate) fn len(&self) -> usize {
-        self.param.len()
-    }
-
-    /// Appends an entry for parameter `param`.
-    pub(crate) fn push(&mut self, param: usize, interp: NormSysInterp) {
-        self.param.push(param);
-        for (c, pd) in self.coef.iter_mut().zip(&interp.pd) {
-            c.push(pd[0]);
-        }
-        debug_assert!(self.param.len() == 1 || self.code == interp.code);
-        self.code = interp.code;
-        self.ln.push([interp.ln_hi, interp.ln_lo]);
-        let k = self.param.len() - 1;
-        match self.params.binary_search(&param) {
-            Ok(i) => self.entries[i].push(k),
-            Err(i) => {
-                self.params.insert(i, param);
-                self.entries.insert(i, vec![k]);
-            }
-        }
-    }
-
-    /// Reallocates the table's vectors to their lengths (see [`super::build::exact`]).
-    pub(crate) fn shrink_exact(&mut self) {
-        use super::build::exact;
-        exact(&mut self.param);
-        for c in &mut self.coef {
-            exact(c);
-        }
-        exact(&mut self.ln);
-        exact(&mut self.params);
-        for e in &mut self.entries {
-            exact(e);
-        }
-        exact(&mut self.entries);
-    }
-
-    /// Bytes held by the table.
-    pub(crate) fn bytes(&self) -> usize {
-        use std::mem::size_of;
-        self.len() * (2 * size_of::<usize>() + 8 * size_of::<f64>())
-            + self.params.len() * (size_of::<usize>() + size_of::<Vec<usize>>())
-    }
-
-    /// The distinct parameters of the table's entries, sorted.
-    pub(crate) fn params(&self) -> &[usize] {
-        &self.params
-    }
-
     /// The entries whose factor is not the polynomial's, parameter by parameter with the
     /// branch their alpha (real part `a`, from `alpha_of(parameter)`) is on
     /// ([`ExpSide::of`], as [`NormSysInterp::eval`]): every entry for code1, for code4
@@ -130,10 +54,10 @@ impl NormSysTable {
     /// Entry `k`'s factor at `alpha` (on branch `side`), the same operations as the
     /// vectorised loops.
     #[inline(always)]
-    fn value_of<T: Scalar>(&self, k: usize, side: Option<ExpSide>, alpha: T) -> T {
+    fn value_of<T: KernelScalar>(&self, k: usize, side: Option<ExpSide>, alpha: T) -> T {
         match side {
             Some(side) => alpha.scale(self.slope(k, side)).exp(),
-            None => poly6_value(self.coef_of(k), alpha),
+            None => poly6::value(self.coef_of(k), alpha),
         }
     }
 
@@ -141,7 +65,7 @@ impl NormSysTable {
     /// operations as the vectorised loops. On an exponential branch the ratio is the slope
     /// itself, a constant (NaN stays NaN, as the quotient would).
     #[inline(always)]
-    fn ratio_of<T: Scalar>(
+    fn ratio_of<T: KernelScalar>(
         &self,
         k: usize,
         side: Option<ExpSide>,
@@ -152,7 +76,7 @@ impl NormSysTable {
         match side {
             Some(_) if a.is_nan() => T::cst(f64::NAN),
             Some(side) => T::cst(self.slope(k, side)),
-            None => poly6_deriv(self.coef_of(k), alpha) / value,
+            None => poly6::deriv(self.coef_of(k), alpha) / value,
         }
     }
 
@@ -170,13 +94,13 @@ impl NormSysTable {
     }
 
     /// Entry `k`'s derivative at `pars`, the same number the polynomial loops form.
-    pub(crate) fn deriv<T: Scalar>(&self, k: usize, pars: &[T]) -> T {
+    pub(crate) fn deriv<T: KernelScalar>(&self, k: usize, pars: &[T]) -> T {
         self.interp(k).eval(pars[self.param[k]]).1
     }
 
     /// Every factor at `pars`, into `w` (read back with [`NormSysWork::product`] and
     /// [`NormSysWork::value`]).
-    pub(crate) fn values<T: Scalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
+    pub(crate) fn values<T: KernelScalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
         if T::SPARSE_DUAL {
             return self.values_sparse(pars, w);
         }
@@ -198,7 +122,7 @@ impl NormSysTable {
     /// the ratio is the slope itself, a constant (its derivative is zero, which dual
     /// numbers get right with a constant): forming it as `f'/f` evaluated the exponential
     /// a second time.
-    pub(crate) fn log_derivs<T: Scalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
+    pub(crate) fn log_derivs<T: KernelScalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
         if T::SPARSE_DUAL {
             return self.log_derivs_sparse(pars, w);
         }
@@ -213,7 +137,7 @@ impl NormSysTable {
     /// [`values`](Self::values) for sparse duals: the real parts of every entry once per
     /// point (see [`NormSysWork::refresh`]), dual numbers for the entries of parameters
     /// that carry derivatives, given the next slots of the compact dual arrays.
-    fn values_sparse<T: Scalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
+    fn values_sparse<T: KernelScalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
         if self.param.is_empty() {
             // Nothing to do, and the key of `refresh` would be an allocation per fit.
             return;
@@ -242,7 +166,7 @@ impl NormSysTable {
     /// [`log_derivs`](Self::log_derivs) for sparse duals (see
     /// [`values_sparse`](Self::values_sparse)): the constant entries' ratios were formed
     /// with their values.
-    fn log_derivs_sparse<T: Scalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
+    fn log_derivs_sparse<T: KernelScalar>(&self, pars: &[T], w: &mut NormSysWork<T>) {
         w.ratio.clear();
         w.ratio.reserve_exact(w.value.len());
         for &i in &w.dual_params {
@@ -261,7 +185,7 @@ impl NormSysTable {
 
 /// The factors and `f'/f` ratios of a [`NormSysTable`] at one point, per scratch.
 ///
-/// For sparse duals ([`Scalar::SPARSE_DUAL`]) the entries whose alpha carries no
+/// For sparse duals ([`KernelScalar::SPARSE_DUAL`](super::scalar::KernelScalar::SPARSE_DUAL)) the entries whose alpha carries no
 /// derivative are kept as plain numbers (`value_re`, `ratio_re`) and `value`/`ratio` hold
 /// only the entries of the seeded parameters, compactly, at the entries' `slot`s: sized for
 /// every entry, the two dual arrays were most of a Hessian scratch's memory after the
@@ -301,7 +225,7 @@ pub(crate) fn slot_index(i: usize) -> u32 {
     s
 }
 
-impl<T: Scalar> NormSysWork<T> {
+impl<T: KernelScalar> NormSysWork<T> {
     /// Buffers for `table`.
     pub(crate) fn new(table: &NormSysTable) -> Self {
         let n = table.len();
@@ -359,14 +283,14 @@ impl<T: Scalar> NormSysWork<T> {
         self.key.clear();
         self.key.extend(pars.iter().map(|p| p.re()));
         gather(&table.param, pars, &mut self.alpha_re, T::re);
-        poly6_values_f64(&table.coef, &self.alpha_re, &mut self.value_re);
+        poly6::values_f64(&table.coef, &self.alpha_re, &mut self.value_re);
         for (k, (r, (&a, &v))) in self
             .ratio_re
             .iter_mut()
             .zip(self.alpha_re.iter().zip(&self.value_re))
             .enumerate()
         {
-            *r = (T::cst(poly6_deriv(table.coef_of(k), a)) / T::cst(v)).re();
+            *r = (T::cst(poly6::deriv(table.coef_of(k), a)) / T::cst(v)).re();
         }
         let key = &self.key;
         for (side, a, entries) in table.fixups(|p| key[p]) {
@@ -459,44 +383,12 @@ fn gather<T: Copy, U>(param: &[usize], pars: &[T], out: &mut [U], part: impl Fn(
     }
 }
 
-/// Runs `$body` (a call of an `#[inline(always)]` function) compiled for AVX when the CPU
-/// has it, else for the portable baseline (SSE2). AVX doubles the width of the packed
-/// multiplies, adds and, above all, divisions of the normsys loops (the divisions were a
-/// sixth of 1Lbb's value-and-gradient); without FMA every operation rounds as in the
-/// baseline, so results are bit-identical on every machine.
-macro_rules! with_avx {
-    ($body:expr) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx")]
-            unsafe fn avx(f: impl FnOnce()) {
-                f()
-            }
-            if std::arch::is_x86_feature_detected!("avx") {
-                // SAFETY: the CPU supports AVX, checked just above.
-                unsafe { avx(|| $body) };
-                return;
-            }
-        }
-        $body
-    }};
-}
-
-/// [`poly6_values_in`](crate::model::scalar::poly6_values_in) on `f64`, with AVX where
-/// available.
-pub(crate) fn poly6_values_f64(c: &[Vec<f64>; 6], x: &[f64], out: &mut [f64]) {
-    with_avx!(crate::model::scalar::poly6_values_in(c, x, out))
-}
-
-/// [`poly6_log_derivs_in`](crate::model::scalar::poly6_log_derivs_in) on `f64`, with AVX
-/// where available.
-pub(crate) fn poly6_log_derivs_f64(c: &[Vec<f64>; 6], x: &[f64], v: &[f64], out: &mut [f64]) {
-    with_avx!(crate::model::scalar::poly6_log_derivs_in(c, x, v, out))
-}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::likelihood::lanes::Lanes;
+    use crate::likelihood::kernels::lanes::Lanes;
+    use crate::likelihood::kernels::scalar::Scalar;
+    use crate::model::NormSysCode;
     use num_dual::Dual64;
 
     /// Every way of evaluating the table (vectorised `f64`, generic dual numbers, sparse

@@ -1,13 +1,14 @@
 //! The histosys coefficients of every parameter at one point, per scratch ([`HistoWork`]).
 
-use super::interp::{histo_coeffs, HistoCoeffs, HistoSysCode};
+use super::hooks::KernelScalar;
+use super::interp::{histo_coeffs, HistoCoeffs};
 use super::normsys::{slot_index, slot_of, NOT_DUAL};
-use super::scalar::Scalar;
+use crate::model::HistoSysCode;
 
 /// Every parameter's [`HistoCoeffs`] at one point, computed once per evaluation and read by
 /// every histosys term of every block.
 ///
-/// For sparse duals ([`Scalar::SPARSE_DUAL`]) the coefficients of parameters that carry no
+/// For sparse duals ([`KernelScalar::SPARSE_DUAL`](super::scalar::KernelScalar::SPARSE_DUAL)) the coefficients of parameters that carry no
 /// derivative are plain numbers (`coef_re`) and `coef` holds only the seeded parameters',
 /// compactly, at their `slot`s. A constant term then adds `c_up up + c_dn dn` as one plain
 /// number instead of two scaled dual numbers: a Hessian pass seeds at most 8 parameters,
@@ -31,7 +32,7 @@ pub(crate) struct HistoWork<T> {
     plain: bool,
 }
 
-impl<T: Scalar> HistoWork<T> {
+impl<T: KernelScalar> HistoWork<T> {
     /// Buffers for `n_pars` parameters; `finite` says whether every histosys delta of the
     /// model is finite.
     pub(crate) fn new(n_pars: usize, finite: bool) -> Self {
@@ -70,7 +71,7 @@ impl<T: Scalar> HistoWork<T> {
 
     /// [`update`](Self::update) for sparse duals. A constant alpha's coefficients are the
     /// real parts of the dual ones: they take only sums, products and scalings, whose real
-    /// parts are the `f64` operations ([`Scalar::SPARSE_DUAL`]). A non-finite alpha keeps
+    /// parts are the `f64` operations ([`KernelScalar::SPARSE_DUAL`](super::scalar::KernelScalar::SPARSE_DUAL)). A non-finite alpha keeps
     /// dual coefficients, whose NaN derivatives plain numbers would lose.
     fn update_sparse(&mut self, code: HistoSysCode, params: &[usize], pars: &[T]) {
         for &i in &self.seeded {
@@ -131,7 +132,7 @@ pub(crate) enum Term<T> {
     Plain(HistoCoeffs<f64>),
 }
 
-impl<T: Scalar> Term<T> {
+impl<T: KernelScalar> Term<T> {
     /// `acc` plus the delta `c_up up + c_dn dn` of one bin. A plain delta adds as a plain
     /// number: as a dual its derivatives would be zeros, and the derivatives of `acc` (a
     /// sum that started from a constant) are never -0, so adding zeros leaves them as
@@ -146,7 +147,7 @@ impl<T: Scalar> Term<T> {
 
     /// `[d_up, d_dn]`, the factors of the adjoint-weighted sums of the up and down deltas
     /// in the gradient. Plain coefficients become constant duals, to multiply as such: as
-    /// [`scale`](Scalar::scale), an infinite sum would lose the NaN derivatives it made
+    /// [`scale`](super::scalar::Scalar::scale), an infinite sum would lose the NaN derivatives it made
     /// when they were stored as duals.
     #[inline(always)]
     pub(crate) fn derivs(self) -> [T; 2] {
