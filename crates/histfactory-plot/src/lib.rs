@@ -8,16 +8,13 @@
 //! `Pulls::from(&PullsReport)`, …), or callers fill the structs by hand.
 //!
 //! ```no_run
-//! use histfactory::fit::{fit, FitOptions};
-//! use histfactory::model::simple::uncorrelated_background;
-//! use histfactory::report;
+//! use histfactory::report::PullsReport;
 //! use histfactory_plot::{pulls, Pulls};
-//! let model = uncorrelated_background(&[5.0], &[10.0], &[3.5])?;
-//! let data = model.data_with_auxdata(&[15.0])?;
-//! let result = fit(&model, &data, &FitOptions::default())?;
-//! let numbers = report::pulls(&model, &result, &Default::default())?;
-//! pulls(&Pulls::from(&numbers), std::path::Path::new("pulls.png"))?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! // `numbers` comes from `histfactory::report::pulls(&model, &fit_result, &options)`.
+//! fn draw(numbers: &PullsReport) -> Result<(), histfactory_plot::PlotError> {
+//!     pulls(&Pulls::from(numbers), std::path::Path::new("pulls.png"))?;
+//!     Ok(())
+//! }
 //! ```
 //!
 //! * The output format is chosen by the file extension (`.png` or `.svg`);
