@@ -1,5 +1,6 @@
 //! Reports: the numbers behind the standard figures of a HistFactory analysis, computed
-//! from a model, a data vector and (where one is needed) the free fit's [`FitResult`].
+//! from a model, a data vector and (where one is needed) the free fit's
+//! [`FitResult`](crate::fit::FitResult).
 //!
 //! This is the last analysis layer: it uses [`fit`](crate::fit) and [`infer`](crate::infer)
 //! and nothing uses it but the fronts (the CLI, the Python package, the plot crate's
