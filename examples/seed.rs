@@ -7,7 +7,7 @@
 use histfactory::fit::{fit, FitOptions, FitResult};
 use histfactory::model::simple::uncorrelated_background;
 use histfactory::model::Model;
-use histfactory_plot::prepare::{gradient_map_data, GradientMapOptions};
+use histfactory::report::{self, GradientMapOptions};
 use histfactory_plot::{gradient_map, GradientMap};
 use std::path::Path;
 
@@ -25,13 +25,15 @@ fn figure(
         y: model.par_names()[1].clone(),
         x_range: Some((lo, hi)),
         y_range: Some((lo, hi)),
-        title: Some("logpdf and its gradient, uncorrelated_background(5, 10, 3.5)".into()),
         ..Default::default()
     };
-    let mut fig = gradient_map_data(model, data, result, &opts)?;
-    fig.x_label = "μ".into();
-    fig.y_label = "θ".into();
-    Ok(fig)
+    let map = report::gradient_map(model, data, result, &opts)?;
+    Ok(GradientMap {
+        x_label: "μ".into(),
+        y_label: "θ".into(),
+        title: Some("logpdf and its gradient, uncorrelated_background(5, 10, 3.5)".into()),
+        ..GradientMap::from(&map)
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,15 +1,15 @@
 //! `histfactory plot …`: the standard figures, computed from a workspace and written as PNG
 //! or SVG (chosen by the extension of `-o`). Every subcommand builds the model, fits it
-//! once, prepares its figure with `histfactory_plot::prepare` and renders it.
-//! `plot brazil` runs hypothesis tests instead of the free fit.
+//! once, computes its report with `histfactory::report` and hands it to the renderer in
+//! `histfactory_plot`. `plot brazil` runs hypothesis tests instead of the free fit.
 
 use crate::infer_args::{classify, parse_range as parse_scan};
 use crate::model_args::{data_for, input, ModelArgs};
 use anyhow::{anyhow, bail, Context};
 use histfactory::fit::{fit, FitOptions, FitResult};
 use histfactory::model::Model;
+use histfactory::report::{self, ReportError};
 use histfactory::spec::ModifierKind;
-use histfactory_plot::prepare::{self, PrepareError};
 use histfactory_plot::{OutputFormat, RenderInfo};
 use serde_json::json;
 use std::path::PathBuf;
@@ -223,11 +223,12 @@ fn model_and_data(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>)> {
     Ok((model, data))
 }
 
-/// Input mistakes (names, options, data) exit with 2, failed computations with 1.
-fn prep_err(e: PrepareError) -> anyhow::Error {
+/// Input mistakes (names, options, data) exit with 2, failed computations with 1. An
+/// inference error keeps its own classification, under the report's context.
+fn report_err(e: ReportError) -> anyhow::Error {
     match e {
-        PrepareError::Fit(_) => anyhow::Error::new(e),
-        PrepareError::Infer(e) => classify(e),
+        ReportError::Fit { .. } => anyhow::Error::new(e),
+        ReportError::Infer { context, source } => classify(source).context(context),
         _ => input(e),
     }
 }
@@ -269,7 +270,7 @@ fn parse_range(what: &str, s: &str) -> anyhow::Result<(f64, f64)> {
 
 fn gradient_map(a: GradientMapArgs) -> anyhow::Result<()> {
     let (model, data, result) = setup(&a.common)?;
-    let opts = prepare::GradientMapOptions {
+    let opts = report::GradientMapOptions {
         x: a.x,
         y: a.y,
         x_range: a
@@ -284,18 +285,18 @@ fn gradient_map(a: GradientMapArgs) -> anyhow::Result<()> {
             .transpose()?,
         grid: a.grid,
         arrows: a.arrows,
-        title: None,
     };
-    let fig = prepare::gradient_map_data(&model, &data, &result, &opts).map_err(prep_err)?;
+    let map = report::gradient_map(&model, &data, &result, &opts).map_err(report_err)?;
+    let fig = histfactory_plot::GradientMap::from(&map);
     let info = histfactory_plot::gradient_map(&fig, &a.common.output)?;
     let figure = json!({
-        "x": fig.x_label,
-        "y": fig.y_label,
-        "x_range": [fig.xs[0], fig.xs[fig.xs.len() - 1]],
-        "y_range": [fig.ys[0], fig.ys[fig.ys.len() - 1]],
-        "grid": [fig.xs.len(), fig.ys.len()],
+        "x": map.x,
+        "y": map.y,
+        "x_range": [map.xs[0], map.xs[map.xs.len() - 1]],
+        "y_range": [map.ys[0], map.ys[map.ys.len() - 1]],
+        "grid": [map.xs.len(), map.ys.len()],
         "arrows_drawn": info.arrows,
-        "best_fit": [fig.best_fit.0, fig.best_fit.1],
+        "best_fit": map.best_fit,
         "twice_nll": result.twice_nll,
     });
     done(&a.common, &info, figure)
@@ -304,7 +305,7 @@ fn gradient_map(a: GradientMapArgs) -> anyhow::Result<()> {
 fn brazil(a: BrazilArgs) -> anyhow::Result<()> {
     let c = &a.common;
     let (model, data) = model_and_data(c)?;
-    let opts = prepare::BrazilOptions {
+    let opts = report::BrazilOptions {
         limit: histfactory::infer::UpperLimitOptions {
             level: a.level,
             hypotest: histfactory::infer::HypotestOptions {
@@ -320,11 +321,11 @@ fn brazil(a: BrazilArgs) -> anyhow::Result<()> {
             .transpose()?,
         points: a.points,
     };
-    let band = prepare::brazil_data(&model, &data, &opts).map_err(prep_err)?;
+    let band = report::brazil(&model, &data, &opts).map_err(report_err)?;
     for w in &band.warnings {
         eprintln!("warning: {w}");
     }
-    let info = histfactory_plot::brazil_band(&band.figure(), &c.output)?;
+    let info = histfactory_plot::brazil_band(&(&band).into(), &c.output)?;
     done(c, &info, serde_json::to_value(&band)?)?;
     if !band.converged {
         bail!("some fits did not converge; the band may be off");
@@ -334,7 +335,7 @@ fn brazil(a: BrazilArgs) -> anyhow::Result<()> {
 
 fn scan(a: ScanArgs) -> anyhow::Result<()> {
     let (model, data, result) = setup(&a.common)?;
-    let mut opts = prepare::ScanOptions {
+    let mut opts = report::ScanOptions {
         par: a.par,
         ..Default::default()
     };
@@ -349,13 +350,13 @@ fn scan(a: ScanArgs) -> anyhow::Result<()> {
             .parse()
             .map_err(|_| input(anyhow!("--range {r}: \"{n}\" is not a number of points")))?;
     }
-    let scan = prepare::profile_scan(&model, &data, &result, &opts).map_err(prep_err)?;
+    let scan = report::scan(&model, &data, &result, &opts).map_err(report_err)?;
     for (v, ok) in scan.values.iter().zip(&scan.converged) {
         if !ok {
             eprintln!("warning: the fit at {} = {v} did not converge", scan.par);
         }
     }
-    let info = histfactory_plot::scan(&scan.figure(), &a.common.output)?;
+    let info = histfactory_plot::scan(&(&scan).into(), &a.common.output)?;
     done(&a.common, &info, serde_json::to_value(&scan)?)
 }
 
@@ -372,78 +373,79 @@ fn pulls(a: PullsArgs) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let opts = prepare::PullsOptions {
+    let opts = report::PullsOptions {
         include_unconstrained: !a.constrained_only,
         exclude: a.exclude,
         exclude_kinds,
         ..Default::default()
     };
-    let pulls = prepare::pulls_data(&model, &result, &opts).map_err(prep_err)?;
-    let info = histfactory_plot::pulls(&pulls.figure(), &a.common.output)?;
+    let pulls = report::pulls(&model, &result, &opts).map_err(report_err)?;
+    let info = histfactory_plot::pulls(&(&pulls).into(), &a.common.output)?;
     done(&a.common, &info, serde_json::to_value(&pulls)?)
 }
 
 fn correlations(a: CorrelationsArgs) -> anyhow::Result<()> {
     let (model, _data, result) = setup(&a.common)?;
-    let opts = prepare::CorrelationOptions {
+    let opts = report::CorrelationOptions {
         threshold: a.threshold,
         top_n: a.top,
     };
-    let corr = prepare::correlations_data(&model, &result, &opts).map_err(prep_err)?;
-    let info = histfactory_plot::correlations(&corr.figure, &a.common.output)?;
+    let corr = report::correlations(&model, &result, &opts).map_err(report_err)?;
+    let info = histfactory_plot::correlations(&(&corr).into(), &a.common.output)?;
     let n = corr.indices.len();
-    let rows: Vec<&[f64]> = corr.figure.matrix.chunks(n.max(1)).collect();
-    let figure = json!({ "names": corr.figure.names, "correlations": rows });
+    let rows: Vec<&[f64]> = corr.matrix.chunks(n.max(1)).collect();
+    let figure = json!({ "names": corr.names, "correlations": rows });
     done(&a.common, &info, figure)
 }
 
 fn ranking(a: RankingArgs) -> anyhow::Result<()> {
     let (model, data, result) = setup(&a.common)?;
-    let opts = prepare::RankingOptions { top_n: a.top };
-    let ranking = prepare::ranking_data(&model, &data, &result, &opts).map_err(prep_err)?;
+    let opts = report::RankingOptions { top_n: a.top };
+    let ranking = report::ranking(&model, &data, &result, &opts).map_err(report_err)?;
     for imp in ranking.impacts.iter().filter(|i| !i.converged) {
         eprintln!(
             "warning: a fit with {} fixed did not converge; its impact may be off",
             imp.name
         );
     }
-    let info = histfactory_plot::ranking(&ranking.figure(), &a.common.output)?;
+    let info = histfactory_plot::ranking(&(&ranking).into(), &a.common.output)?;
     done(&a.common, &info, serde_json::to_value(&ranking)?)
 }
 
 fn yields(a: YieldsArgs) -> anyhow::Result<()> {
     let (model, data, result) = setup(&a.common)?;
-    let y = prepare::yields_data(&model, &data, Some(&result), &a.channel).map_err(prep_err)?;
-    let panels: Vec<histfactory_plot::Yields> = match a.stage {
-        Stage::Prefit => y.prefit,
-        Stage::Postfit => y.postfit,
+    let y = report::yields(&model, &data, Some(&result), &a.channel).map_err(report_err)?;
+    let channels: Vec<&report::ChannelYields> = match a.stage {
+        Stage::Prefit => y.prefit.iter().collect(),
+        Stage::Postfit => y.postfit.iter().collect(),
         Stage::Both => y
             .prefit
-            .into_iter()
-            .zip(y.postfit)
+            .iter()
+            .zip(&y.postfit)
             .flat_map(|(pre, post)| [pre, post])
             .collect(),
     };
+    let panels: Vec<histfactory_plot::Yields> = channels.iter().map(|&c| c.into()).collect();
     // Pre-fit and post-fit of a channel side by side; one stage alone in a square grid.
     let info = match a.stage {
         Stage::Both => histfactory_plot::yields_grid_columns(&panels, 2, &a.common.output),
         _ => histfactory_plot::yields_grid(&panels, &a.common.output),
     }
     .with_context(|| format!("drawing {}", a.common.output.display()))?;
-    let figure: Vec<serde_json::Value> = panels
+    let figure: Vec<serde_json::Value> = channels
         .iter()
-        .map(|p| {
-            let samples: serde_json::Map<String, serde_json::Value> = p
+        .map(|c| {
+            let samples: serde_json::Map<String, serde_json::Value> = c
                 .samples
                 .iter()
-                .map(|(name, v)| (name.clone(), json!(v)))
+                .map(|s| (s.name.clone(), json!(s.yields)))
                 .collect();
             json!({
-                "channel": p.channel_name,
-                "stage": p.label,
+                "channel": c.channel,
+                "stage": c.stage.label(),
                 "samples": samples,
-                "total_uncertainty": p.total_uncertainty,
-                "data": p.data,
+                "total_uncertainty": c.total_uncertainty,
+                "data": c.data,
             })
         })
         .collect();

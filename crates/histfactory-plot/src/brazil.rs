@@ -1,5 +1,6 @@
 //! Brazil band: observed and expected CLs versus the parameter of interest.
 
+use histfactory::report::BrazilReport;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -38,6 +39,21 @@ figure_fns!(
     brazil_band_svg,
     "a Brazil-band CLs plot"
 );
+
+impl From<&BrazilReport> for BrazilBand {
+    /// The band of a [`BrazilReport`], labelled with the POI's name.
+    fn from(r: &BrazilReport) -> Self {
+        BrazilBand {
+            poi_values: r.poi_values.clone(),
+            cls_obs: r.cls_obs.clone(),
+            cls_exp: r.cls_exp.clone(),
+            level: r.level,
+            obs_limit: r.obs_limit,
+            exp_limits: r.exp_limits,
+            poi_name: r.poi.clone(),
+        }
+    }
+}
 
 impl Figure for BrazilBand {
     fn size(&self) -> (u32, u32) {

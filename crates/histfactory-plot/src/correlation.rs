@@ -1,5 +1,6 @@
 //! Correlation matrix heat map.
 
+use histfactory::report::CorrelationReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -31,6 +32,16 @@ figure_fns!(
     correlations_svg,
     "a correlation matrix"
 );
+
+impl From<&CorrelationReport> for Correlations {
+    /// The matrix of a [`CorrelationReport`], as pruned there.
+    fn from(r: &CorrelationReport) -> Self {
+        Correlations {
+            names: r.names.clone(),
+            matrix: r.matrix.clone(),
+        }
+    }
+}
 
 impl Figure for Correlations {
     fn size(&self) -> (u32, u32) {

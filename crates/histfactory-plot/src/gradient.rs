@@ -2,6 +2,7 @@
 //! gradient arrows, contour lines and the best-fit point.
 
 use contour::ContourBuilder;
+use histfactory::report::GradientMapReport;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -108,6 +109,32 @@ figure_fns!(
     gradient_map_svg,
     "a gradient map (filled log-likelihood contours with gradient arrows)"
 );
+
+impl From<&GradientMapReport> for GradientMap {
+    /// The map of a [`GradientMapReport`]: axes labelled with the parameter names, one
+    /// arrow per point of its gradient grid, default title, colour bar and scaling.
+    fn from(r: &GradientMapReport) -> Self {
+        let nx = r.arrow_xs.len();
+        let arrows = (0..nx * r.arrow_ys.len())
+            .map(|k| Arrow {
+                x: r.arrow_xs[k % nx],
+                y: r.arrow_ys[k / nx],
+                dx: r.grad_x[k],
+                dy: r.grad_y[k],
+            })
+            .collect();
+        GradientMap {
+            x_label: r.x.clone(),
+            y_label: r.y.clone(),
+            xs: r.xs.clone(),
+            ys: r.ys.clone(),
+            values: r.logpdf.clone(),
+            arrows,
+            best_fit: (r.best_fit[0], r.best_fit[1]),
+            ..Default::default()
+        }
+    }
+}
 
 fn check_grid(name: &str, g: &[f64]) -> Result<(), PlotError> {
     if g.len() < 2 {

@@ -2,9 +2,20 @@
 //! pulls, correlation matrices, ranking (impact) plots and yield tables.
 //!
 //! Every figure is a plain data struct plus a rendering function, e.g.
-//! [`gradient_map`]`(&GradientMap, path)`. The renderers do not depend on the
-//! model or fit code: callers fill the structs with numbers, by hand or with
-//! [`prepare`], which computes them from a model, data and a fit.
+//! [`gradient_map`]`(&GradientMap, path)`. This crate draws and computes nothing:
+//! the numbers come from the library's [`histfactory::report`] layer, and each figure
+//! converts from its report with `From` (`GradientMap::from(&GradientMapReport)`,
+//! `Pulls::from(&PullsReport)`, …), or callers fill the structs by hand.
+//!
+//! ```no_run
+//! use histfactory::report::PullsReport;
+//! use histfactory_plot::{pulls, Pulls};
+//! // `numbers` comes from `histfactory::report::pulls(&model, &fit_result, &options)`.
+//! fn draw(numbers: &PullsReport) -> Result<(), histfactory_plot::PlotError> {
+//!     pulls(&Pulls::from(numbers), std::path::Path::new("pulls.png"))?;
+//!     Ok(())
+//! }
+//! ```
 //!
 //! * The output format is chosen by the file extension (`.png` or `.svg`);
 //!   every figure also has a `*_svg` variant that renders into a `String`.
@@ -14,8 +25,6 @@
 //! * Functions return a [`RenderInfo`] with numbers that were actually drawn
 //!   (e.g. the pixel position of the best-fit dot), so tests can check that
 //!   the figure shows what was asked for.
-//! * [`prepare`] computes each figure's numbers from a model, data and a fit
-//!   (grids, scans, pulls, correlations, impacts, yields with uncertainty bands).
 //! * Bad input (mismatched lengths, empty data, NaN where a number is
 //!   required) is reported as [`PlotError`]; rendering never panics on input.
 #![deny(missing_docs)]
@@ -26,7 +35,6 @@ mod common;
 mod correlation;
 mod font;
 mod gradient;
-pub mod prepare;
 mod pulls;
 mod ranking;
 mod scan;

@@ -1,5 +1,6 @@
 //! Pull plot: post-fit nuisance-parameter pulls with constraints.
 
+use histfactory::report::PullsReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -25,6 +26,18 @@ pub struct Pulls {
 }
 
 figure_fns!(Pulls, pulls, pulls_svg, "a pull plot");
+
+impl From<&PullsReport> for Pulls {
+    /// One row per entry of a [`PullsReport`]: free parameters are drawn with their
+    /// value and uncertainty, as the report gives them.
+    fn from(r: &PullsReport) -> Self {
+        Pulls {
+            names: r.entries.iter().map(|e| e.name.clone()).collect(),
+            pulls: r.entries.iter().map(|e| e.pull).collect(),
+            constraints: r.entries.iter().map(|e| e.error).collect(),
+        }
+    }
+}
 
 impl Figure for Pulls {
     fn size(&self) -> (u32, u32) {

@@ -1,5 +1,6 @@
 //! Ranking (impact) plot: nuisance parameters ordered by their impact on the POI.
 
+use histfactory::report::{Impact, RankingReport};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -38,6 +39,24 @@ pub struct Ranking {
 }
 
 figure_fns!(Ranking, ranking, ranking_svg, "a ranking (impact) plot");
+
+impl From<&RankingReport> for Ranking {
+    /// Every impact of a [`RankingReport`] (it is already cut to its `top_n`).
+    fn from(r: &RankingReport) -> Self {
+        let col = |f: fn(&Impact) -> f64| r.impacts.iter().map(f).collect::<Vec<_>>();
+        Ranking {
+            names: r.impacts.iter().map(|i| i.name.clone()).collect(),
+            prefit_up: col(|i| i.prefit_up),
+            prefit_down: col(|i| i.prefit_down),
+            postfit_up: col(|i| i.postfit_up),
+            postfit_down: col(|i| i.postfit_down),
+            pulls: col(|i| i.pull),
+            pull_errors: col(|i| i.pull_error),
+            poi_name: r.poi.clone(),
+            max_entries: 0,
+        }
+    }
+}
 
 impl Ranking {
     fn shown(&self) -> usize {

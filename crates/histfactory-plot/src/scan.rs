@@ -1,5 +1,6 @@
 //! Profile likelihood scan: −2Δln L versus one parameter.
 
+use histfactory::report::ScanReport;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -26,6 +27,18 @@ pub struct ScanPlot {
 }
 
 figure_fns!(ScanPlot, scan, scan_svg, "a profile likelihood scan");
+
+impl From<&ScanReport> for ScanPlot {
+    /// Δtwice_nll of a [`ScanReport`] against the scanned parameter.
+    fn from(r: &ScanReport) -> Self {
+        ScanPlot {
+            par_name: r.par.clone(),
+            values: r.values.clone(),
+            delta_twice_nll: r.delta_twice_nll.clone(),
+            best_fit: r.best_fit,
+        }
+    }
+}
 
 impl Figure for ScanPlot {
     fn size(&self) -> (u32, u32) {

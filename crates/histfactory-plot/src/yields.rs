@@ -1,5 +1,6 @@
 //! Yields: stacked sample histograms with data and an uncertainty band.
 
+use histfactory::report::ChannelYields;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -43,6 +44,25 @@ pub struct Yields {
 }
 
 figure_fns!(Yields, yields, yields_svg, "one channel's stacked yields");
+
+impl From<&ChannelYields> for Yields {
+    /// One channel of a [`YieldsReport`](histfactory::report::YieldsReport), its bins
+    /// numbered 0, 1, … (the workspace has no bin edges), titled with its stage.
+    fn from(c: &ChannelYields) -> Self {
+        Yields {
+            channel_name: c.channel.clone(),
+            bin_edges: Vec::new(),
+            samples: c
+                .samples
+                .iter()
+                .map(|s| (s.name.clone(), s.yields.clone()))
+                .collect(),
+            total_uncertainty: c.total_uncertainty.clone(),
+            data: c.data.clone(),
+            label: c.stage.label().to_string(),
+        }
+    }
+}
 
 /// Several channels rendered as a grid of panels (600×450 px each), `columns` per row
 /// (`None`: ⌈√n⌉).

@@ -16,4 +16,7 @@ pub enum Error {
     /// An inference step (hypothesis test, limit, scan) failed.
     #[error(transparent)]
     Infer(#[from] crate::infer::InferError),
+    /// A report (ranking, pulls, yields, Brazil band, scan, ...) could not be computed.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }

@@ -3,7 +3,9 @@
 //!
 //! Data flow one way: [`spec`] (the workspace document) → [`model`] (compiled flat arrays in
 //! pyhf's parameter order) → [`likelihood`] (logpdf, gradient, Hessian, batches) → [`fit`]
-//! (maximum likelihood) → [`infer`] (test statistics, CLs, limits, scans).
+//! (maximum likelihood) → [`infer`] (test statistics, CLs, limits, scans) → [`report`]
+//! (ranking, pulls, yields with bands, Brazil bands, scans: serialisable results that the
+//! plot crate draws).
 //!
 //! Conventions a physicist will ask about:
 //! - parameters follow pyhf's `par_order`/`par_names`;
@@ -26,6 +28,7 @@ pub mod fit;
 pub mod infer;
 pub mod likelihood;
 pub mod model;
+pub mod report;
 pub mod spec;
 
 mod simd;

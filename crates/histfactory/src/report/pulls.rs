@@ -1,11 +1,13 @@
 //! Pulls and constraints of the nuisance parameters after a fit.
 
-use histfactory::fit::FitResult;
-use histfactory::model::Model;
-use histfactory::spec::ModifierKind;
+use serde::Serialize;
 
-use super::{check_fit, par_index, prefit_constraint, PrepareError};
-use crate::Pulls;
+use crate::fit::FitResult;
+use crate::model::Model;
+use crate::spec::ModifierKind;
+
+use super::common::{check_fit, par_index, prefit_constraint};
+use super::ReportError;
 
 /// Which parameters the pull plot shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +35,11 @@ impl Default for PullsOptions {
 }
 
 /// One row of the pull plot.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+///
+/// θ₀ is the constraint's centre (a Gaussian's auxdatum; `aux / τ` for a Poisson
+/// constraint), σ_prefit its width (pyhf's `width()`), θ̂ ± σ̂ the post-fit value and
+/// uncertainty (from the inverse Hessian of the NLL).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PullEntry {
     /// Parameter name.
     pub name: String,
@@ -41,28 +47,19 @@ pub struct PullEntry {
     pub index: usize,
     /// Whether it has a constraint term.
     pub constrained: bool,
-    /// Constrained: `(θ̂ − θ₀) / σ_prefit`; free: `θ̂`.
+    /// Constrained: `(θ̂ − θ₀) / σ_prefit`, in units of the pre-fit width; free: `θ̂`.
     pub pull: f64,
-    /// Constrained: `σ̂ / σ_prefit`; free: `σ̂`.
+    /// Constrained: `σ̂ / σ_prefit` (below 1: the data constrain the parameter beyond its
+    /// pre-fit width); free: `σ̂`.
     pub error: f64,
 }
 
 /// The rows of a pull plot, in parameter order.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PullsData {
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[must_use]
+pub struct PullsReport {
     /// One entry per shown parameter.
     pub entries: Vec<PullEntry>,
-}
-
-impl PullsData {
-    /// The figure.
-    pub fn figure(&self) -> Pulls {
-        Pulls {
-            names: self.entries.iter().map(|e| e.name.clone()).collect(),
-            pulls: self.entries.iter().map(|e| e.pull).collect(),
-            constraints: self.entries.iter().map(|e| e.error).collect(),
-        }
-    }
 }
 
 /// The pull of parameter `i`: `(θ̂ − θ₀)/σ_prefit` and `σ̂/σ_prefit` if it is constrained,
@@ -81,11 +78,16 @@ pub(crate) fn pull_of(model: &Model, fit: &FitResult, i: usize) -> (f64, f64, bo
 /// Pulls of the nuisance parameters that were free in `fit`: constrained ones as
 /// `(θ̂ − θ₀)/σ_prefit ± σ̂/σ_prefit`, free ones (if asked) as `θ̂ ± σ̂`. Parameters fixed
 /// in the fit are left out (they have no post-fit uncertainty).
-pub fn pulls_data(
+///
+/// # Errors
+/// [`ReportError::FitMismatch`] for a fit of another model,
+/// [`ReportError::UnknownParameter`] for an excluded name the model lacks,
+/// [`ReportError::InvalidOption`] if nothing is left to show.
+pub fn pulls(
     model: &Model,
     fit: &FitResult,
     opts: &PullsOptions,
-) -> Result<PullsData, PrepareError> {
+) -> Result<PullsReport, ReportError> {
     check_fit(model, fit)?;
     let excluded: Vec<usize> = opts
         .exclude
@@ -117,9 +119,9 @@ pub fn pulls_data(
         });
     }
     if entries.is_empty() {
-        return Err(PrepareError::InvalidOption(
+        return Err(ReportError::InvalidOption(
             "no parameters left to show in the pull plot (all fixed or excluded)".into(),
         ));
     }
-    Ok(PullsData { entries })
+    Ok(PullsReport { entries })
 }

@@ -1,16 +1,17 @@
 //! The Brazil band: observed and expected CLs over a range of POI values, and the upper
-//! limits where they cross the test size.
+//! limits where they cross the test size (cabinetry's `limit` plot, pyhf's `brazil` plot).
 
-use histfactory::infer::{
-    hypotest_scan, upper_limit, upper_limit_grid, HypotestResult, UpperLimit, UpperLimitOptions,
-};
-use histfactory::model::Model;
 use serde::Serialize;
 
-use super::{linspace, PrepareError};
-use crate::BrazilBand;
+use crate::infer::{
+    hypotest_scan, upper_limit, upper_limit_grid, HypotestResult, UpperLimit, UpperLimitOptions,
+};
+use crate::model::Model;
 
-/// Options of [`brazil_data`].
+use super::common::linspace;
+use super::ReportError;
+
+/// Options of [`brazil`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrazilOptions {
     /// Test size, hypothesis-test settings (test statistic, calculator, fit options) and
@@ -35,44 +36,33 @@ impl Default for BrazilOptions {
     }
 }
 
-/// What [`brazil_data`] computed: the figure and the limits it marks.
+/// What [`brazil`] computed: CLs at the drawn POI values and the limits they cross at.
 #[derive(Debug, Clone, Serialize)]
-pub struct BrazilData {
+#[must_use]
+pub struct BrazilReport {
     /// POI name.
     pub poi: String,
-    /// Test size (0.05 for 95% CL).
+    /// Test size α of the limits (0.05 for 95% CL): a POI value is excluded where
+    /// CLs < α.
     pub level: f64,
-    /// `"toms748"` or `"grid"`: how the limits were found.
+    /// How the limits were found: `"toms748"` (root search on CLs − α) or `"grid"`
+    /// (linear interpolation of CLs between the tested values, as pyhf's `scan=`).
     pub method: &'static str,
-    /// Observed upper limit.
+    /// Observed upper limit on the POI, in the POI's units.
     pub obs_limit: f64,
-    /// Expected upper limits, −2σ … +2σ.
+    /// Expected upper limits for the −2σ, −1σ, median, +1σ and +2σ background-only
+    /// outcomes, in that order.
     pub exp_limits: [f64; 5],
     /// Tested POI values, increasing.
     pub poi_values: Vec<f64>,
-    /// Observed CLs per tested value.
+    /// Observed CLs = CLs+b / CLb per tested value.
     pub cls_obs: Vec<f64>,
-    /// Expected CLs (−2σ … +2σ) per tested value.
+    /// Expected CLs per tested value, −2σ … +2σ as in `exp_limits`.
     pub cls_exp: Vec<[f64; 5]>,
-    /// Every fit of the limit search and the scan converged.
+    /// Every fit of the limit search and of the drawn points converged.
     pub converged: bool,
-    /// What went wrong where something did.
+    /// What went wrong where something did, one message per problem.
     pub warnings: Vec<String>,
-}
-
-impl BrazilData {
-    /// The renderer's input.
-    pub fn figure(&self) -> BrazilBand {
-        BrazilBand {
-            poi_values: self.poi_values.clone(),
-            cls_obs: self.cls_obs.clone(),
-            cls_exp: self.cls_exp.clone(),
-            level: self.level,
-            obs_limit: self.obs_limit,
-            exp_limits: self.exp_limits,
-            poi_name: self.poi.clone(),
-        }
-    }
 }
 
 /// Hypothesis tests over a range of POI values and the observed and expected upper limits:
@@ -80,41 +70,44 @@ impl BrazilData {
 ///
 /// ```
 /// use histfactory::model::simple::uncorrelated_background;
-/// use histfactory_plot::prepare::{brazil_data, BrazilOptions};
-/// let model = uncorrelated_background(&[5.0], &[10.0], &[3.5]).unwrap();
-/// let data = model.data_with_auxdata(&[12.0]).unwrap();
-/// let band = brazil_data(&model, &data, &BrazilOptions::default()).unwrap();
+/// use histfactory::report::{brazil, BrazilOptions};
+/// let model = uncorrelated_background(&[5.0], &[10.0], &[3.5])?;
+/// let data = model.data_with_auxdata(&[12.0])?;
+/// let band = brazil(&model, &data, &BrazilOptions::default())?;
 /// assert!(band.obs_limit > 0.0 && band.exp_limits[0] < band.exp_limits[4]);
+/// # Ok::<(), histfactory::Error>(())
 /// ```
 ///
 /// # Errors
-/// [`PrepareError::NoPoi`] without a POI, [`PrepareError::InvalidOption`] for a scan of
-/// fewer than 2 or non-finite values or fewer than 2 points, [`PrepareError::Infer`] for
+/// [`ReportError::NoPoi`] without a POI, [`ReportError::InvalidOption`] for a scan of
+/// fewer than 2 or non-finite values or fewer than 2 points, [`ReportError::Infer`] for
 /// an unordered scan or if a hypothesis test or the limit search fails.
-pub fn brazil_data(
+pub fn brazil(
     model: &Model,
     data: &[f64],
     options: &BrazilOptions,
-) -> Result<BrazilData, PrepareError> {
+) -> Result<BrazilReport, ReportError> {
     let poi = model
         .poi_index()
-        .ok_or(PrepareError::NoPoi("a Brazil band"))?;
+        .ok_or(ReportError::NoPoi("a Brazil band"))?;
     let poi_name = model.par_names()[poi].clone();
     match &options.scan {
         Some(points) => {
             check_scan(points)?;
-            let ul = upper_limit_grid(model, data, points, &options.limit)?;
+            let ul = upper_limit_grid(model, data, points, &options.limit)
+                .map_err(ReportError::infer("Brazil band: upper limits on the grid"))?;
             let tests = ul.tests.clone();
             Ok(assemble(poi_name, "grid", ul, &tests, Vec::new()))
         }
         None => {
             if options.points < 2 {
-                return Err(PrepareError::InvalidOption(format!(
+                return Err(ReportError::InvalidOption(format!(
                     "a Brazil band needs at least 2 points, got {}",
                     options.points
                 )));
             }
-            let ul = upper_limit(model, data, &options.limit)?;
+            let ul = upper_limit(model, data, &options.limit)
+                .map_err(ReportError::infer("Brazil band: upper-limit search"))?;
             let top = ul
                 .exp
                 .iter()
@@ -135,28 +128,30 @@ pub fn brazil_data(
             };
             let hi = (1.25 * top).min(hi);
             if !hi.is_finite() || hi <= lo {
-                return Err(PrepareError::InvalidOption(format!(
+                return Err(ReportError::InvalidOption(format!(
                     "the limits ({top}) leave no range above the POI's lower bound {lo}"
                 )));
             }
             let points = linspace(lo, hi, options.points);
-            let tests = hypotest_scan(model, data, &points, &options.limit.hypotest)?;
+            let tests = hypotest_scan(model, data, &points, &options.limit.hypotest).map_err(
+                ReportError::infer("Brazil band: hypothesis tests at the drawn points"),
+            )?;
             let warnings = scan_warnings(&tests);
             Ok(assemble(poi_name, "toms748", ul, &tests, warnings))
         }
     }
 }
 
-fn check_scan(points: &[f64]) -> Result<(), PrepareError> {
+fn check_scan(points: &[f64]) -> Result<(), ReportError> {
     if points.len() < 2 {
-        return Err(PrepareError::InvalidOption(format!(
+        return Err(ReportError::InvalidOption(format!(
             "a Brazil band needs at least 2 POI values, got {}",
             points.len()
         )));
     }
     // The order is checked by `upper_limit_grid`, before any test is run.
     if points.iter().any(|v| !v.is_finite()) {
-        return Err(PrepareError::InvalidOption(
+        return Err(ReportError::InvalidOption(
             "the POI values of a Brazil band must be finite".into(),
         ));
     }
@@ -180,10 +175,10 @@ fn assemble(
     ul: UpperLimit,
     tests: &[HypotestResult],
     mut warnings: Vec<String>,
-) -> BrazilData {
+) -> BrazilReport {
     warnings.extend(ul.warnings.iter().cloned());
     let converged = ul.converged && tests.iter().all(|t| t.converged);
-    BrazilData {
+    BrazilReport {
         poi,
         level: ul.level,
         method,

@@ -2,13 +2,15 @@
 //! shift of the POI's best fit when the parameter is fixed at its best fit ± its pre-fit and
 //! post-fit uncertainty and everything else is refitted.
 
-use histfactory::fit::{fit as run_fit, FitOptions, FitResult};
-use histfactory::model::Model;
 use rayon::prelude::*;
+use serde::Serialize;
 
+use crate::fit::{fit as run_fit, FitOptions, FitResult};
+use crate::model::Model;
+
+use super::common::{check_fit, prefit_uncertainties};
 use super::pulls::pull_of;
-use super::{check_fit, prefit_uncertainties, PrepareError};
-use crate::Ranking;
+use super::ReportError;
 
 /// How many parameters to rank.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,14 +25,19 @@ impl Default for RankingOptions {
     }
 }
 
-/// The impact of one nuisance parameter on the POI.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// The impact of one nuisance parameter θ on the POI μ.
+///
+/// Each impact is `μ̂_θ − μ̂`, in the POI's units: the POI's best fit with θ fixed at the
+/// shifted value and every other free parameter refitted, minus the free fit's μ̂. A shift
+/// that would leave θ's bounds stops at the bound. NaN where the uncertainty is not finite.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Impact {
     /// Parameter name.
     pub name: String,
     /// Index in the parameter vector.
     pub index: usize,
-    /// POI shift with the parameter fixed at θ̂ + σ_prefit (0 for free parameters).
+    /// POI shift with the parameter fixed at θ̂ + σ_prefit (0 for free parameters, which
+    /// have no pre-fit width).
     pub prefit_up: f64,
     /// POI shift with the parameter fixed at θ̂ − σ_prefit.
     pub prefit_down: f64,
@@ -38,9 +45,9 @@ pub struct Impact {
     pub postfit_up: f64,
     /// POI shift with the parameter fixed at θ̂ − σ̂.
     pub postfit_down: f64,
-    /// Pull as in the pull plot.
+    /// Pull as in the pull plot: `(θ̂ − θ₀)/σ_prefit`, or `θ̂` for a free parameter.
     pub pull: f64,
-    /// Pull error as in the pull plot.
+    /// Pull error as in the pull plot: `σ̂/σ_prefit`, or `σ̂` for a free parameter.
     pub pull_error: f64,
     /// Whether all of its (up to four) fits converged.
     pub converged: bool,
@@ -55,8 +62,9 @@ impl Impact {
 }
 
 /// Impacts sorted by post-fit impact, largest first.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct RankingData {
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[must_use]
+pub struct RankingReport {
     /// POI name.
     pub poi: String,
     /// The POI's best-fit value.
@@ -65,39 +73,25 @@ pub struct RankingData {
     pub impacts: Vec<Impact>,
 }
 
-impl RankingData {
-    /// The figure (all ranked entries shown).
-    pub fn figure(&self) -> Ranking {
-        let col = |f: fn(&Impact) -> f64| self.impacts.iter().map(f).collect::<Vec<_>>();
-        Ranking {
-            names: self.impacts.iter().map(|i| i.name.clone()).collect(),
-            prefit_up: col(|i| i.prefit_up),
-            prefit_down: col(|i| i.prefit_down),
-            postfit_up: col(|i| i.postfit_up),
-            postfit_down: col(|i| i.postfit_down),
-            pulls: col(|i| i.pull),
-            pull_errors: col(|i| i.pull_error),
-            poi_name: self.poi.clone(),
-            max_entries: 0,
-        }
-    }
-}
-
 /// Ranks every nuisance parameter that was free in `fit` (POI excluded) by its impact on
 /// the POI. Each variation is a fit with that parameter fixed, warm-started from the best
 /// fit (without restarts); all fits run in parallel. A variation that would leave the parameter's bounds is
 /// clamped to them (outside, rates can turn negative and the likelihood undefined). A
 /// variation of zero size (a free parameter's pre-fit one) costs no fit and has impact 0.
-pub fn ranking_data(
+///
+/// # Errors
+/// [`ReportError::FitMismatch`] for a fit of another model, [`ReportError::NoPoi`]
+/// without a POI, [`ReportError::Fit`] if one of the fits cannot be run.
+pub fn ranking(
     model: &Model,
     data: &[f64],
     fit: &FitResult,
     opts: &RankingOptions,
-) -> Result<RankingData, PrepareError> {
+) -> Result<RankingReport, ReportError> {
     check_fit(model, fit)?;
     let poi = model
         .poi_index()
-        .ok_or(PrepareError::NoPoi("the ranking plot"))?;
+        .ok_or(ReportError::NoPoi("the ranking plot"))?;
     let bounds = model.suggested_bounds();
     let prefit = prefit_uncertainties(model, &fit.fixed);
     let params: Vec<usize> = (0..model.n_pars())
@@ -110,7 +104,7 @@ pub fn ranking_data(
         .collect();
     let shifts: Vec<(f64, bool)> = jobs
         .par_iter()
-        .map(|&(i, v)| -> Result<(f64, bool), PrepareError> {
+        .map(|&(i, v)| -> Result<(f64, bool), ReportError> {
             let sigma = if v < 2 {
                 prefit[i]
             } else {
@@ -137,7 +131,14 @@ pub fn ranking_data(
                     restarts: false,
                     ..Default::default()
                 },
-            )?;
+            )
+            .map_err(|source| ReportError::Fit {
+                context: format!(
+                    "ranking: fit with {} fixed at {value}",
+                    model.par_names()[i]
+                ),
+                source,
+            })?;
             Ok((r.bestfit[poi] - fit.bestfit[poi], r.converged))
         })
         .collect::<Result<_, _>>()?;
@@ -163,7 +164,7 @@ pub fn ranking_data(
     if opts.top_n > 0 {
         impacts.truncate(opts.top_n);
     }
-    Ok(RankingData {
+    Ok(RankingReport {
         poi: model.par_names()[poi].clone(),
         poi_bestfit: fit.bestfit[poi],
         impacts,

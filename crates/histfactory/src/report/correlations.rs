@@ -1,10 +1,12 @@
 //! The correlation matrix of a fit, optionally pruned to the most correlated parameters.
 
-use histfactory::fit::FitResult;
-use histfactory::model::Model;
+use serde::Serialize;
 
-use super::{check_fit, PrepareError};
-use crate::Correlations;
+use crate::fit::FitResult;
+use crate::model::Model;
+
+use super::common::check_fit;
+use super::ReportError;
 
 /// Which parameters the correlation matrix shows. Parameters fixed in the fit are always
 /// left out (their rows are zero).
@@ -18,24 +20,33 @@ pub struct CorrelationOptions {
     pub top_n: Option<usize>,
 }
 
-/// The pruned matrix and which parameters it shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CorrelationData {
+/// The pruned correlation matrix and which parameters it shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[must_use]
+pub struct CorrelationReport {
+    /// Names of the shown parameters, in parameter order.
+    pub names: Vec<String>,
     /// Indices of the shown parameters in the parameter vector (increasing).
     pub indices: Vec<usize>,
-    /// The figure (names and the sub-matrix of `FitResult::correlations`).
-    pub figure: Correlations,
+    /// The shown rows and columns of `FitResult::correlations`, row-major:
+    /// `matrix[a * names.len() + b]` is ρ(names\[a\], names\[b\]), from the inverse
+    /// Hessian of the NLL at the best fit; 1 on the diagonal.
+    pub matrix: Vec<f64>,
 }
 
 /// The correlation matrix of `fit`, restricted as `opts` says.
-pub fn correlations_data(
+///
+/// # Errors
+/// [`ReportError::FitMismatch`] for a fit of another model, [`ReportError::InvalidOption`]
+/// for a threshold outside [0, 1], `top_n = Some(0)`, or a threshold no parameter reaches.
+pub fn correlations(
     model: &Model,
     fit: &FitResult,
     opts: &CorrelationOptions,
-) -> Result<CorrelationData, PrepareError> {
+) -> Result<CorrelationReport, ReportError> {
     check_fit(model, fit)?;
     if !(0.0..=1.0).contains(&opts.threshold) {
-        return Err(PrepareError::InvalidOption(format!(
+        return Err(ReportError::InvalidOption(format!(
             "correlation threshold {} must lie in [0, 1]",
             opts.threshold
         )));
@@ -59,7 +70,7 @@ pub fn correlations_data(
         .collect();
     if let Some(top) = opts.top_n {
         if top == 0 {
-            return Err(PrepareError::InvalidOption(
+            return Err(ReportError::InvalidOption(
                 "top_n must be at least 1".into(),
             ));
         }
@@ -73,7 +84,7 @@ pub fn correlations_data(
         keep.retain(|i| ranked.contains(i));
     }
     if keep.is_empty() {
-        return Err(PrepareError::InvalidOption(format!(
+        return Err(ReportError::InvalidOption(format!(
             "no parameter has a correlation of at least {} with another",
             opts.threshold
         )));
@@ -82,11 +93,9 @@ pub fn correlations_data(
         .iter()
         .flat_map(|&i| keep.iter().map(move |&j| rho(i, j)))
         .collect();
-    Ok(CorrelationData {
-        figure: Correlations {
-            names: keep.iter().map(|&i| model.par_names()[i].clone()).collect(),
-            matrix,
-        },
+    Ok(CorrelationReport {
+        names: keep.iter().map(|&i| model.par_names()[i].clone()).collect(),
         indices: keep,
+        matrix,
     })
 }

@@ -1,93 +1,16 @@
-//! From a model, data and a fit to the numbers each figure shows.
-//!
-//! The renderers in this crate take plain figure structs; this module fills them from a
-//! [`Model`], a data vector and (where a figure needs one) the
-//! free fit's [`FitResult`], so one fit can serve every
-//! figure. Each figure has a small options struct with `Default` and a function:
-//!
-//! | figure | function | extra fits |
-//! |---|---|---|
-//! | gradient map | [`gradient_map_data`] | none: logpdf and gradient on a grid, in parallel |
-//! | Brazil band | [`brazil_data`] | the limit search's hypothesis tests, then one per drawn point |
-//! | profile scan | [`profile_scan`] | one fixed-parameter fit per point, warm-started |
-//! | pulls | [`pulls_data`] | none |
-//! | correlations | [`correlations_data`] | none |
-//! | ranking | [`ranking_data`] | four per nuisance parameter, in parallel |
-//! | yields | [`yields_data`] | none: covariance through the exact Jacobian |
-//!
-//! Fits here start from the best fit and keep its fixed parameters (`FitResult::fixed`), so
-//! a parameter fixed for the free fit stays fixed in every related fit.
+//! Helpers the reports share: parameter look-up by name, the fit-result check, pre-fit
+//! constraint widths, and the grids and default ranges of scans and maps.
 
-mod brazil;
-mod correlation;
-mod gradient;
-mod pulls;
-mod ranking;
-mod scan;
-mod yields;
+use crate::fit::FitResult;
+use crate::model::{Constraint, Model};
 
-pub use brazil::{brazil_data, BrazilData, BrazilOptions};
-pub use correlation::{correlations_data, CorrelationData, CorrelationOptions};
-pub use gradient::{gradient_map_data, GradientMapOptions};
-pub use pulls::{pulls_data, PullEntry, PullsData, PullsOptions};
-pub use ranking::{ranking_data, Impact, RankingData, RankingOptions};
-pub use scan::{profile_scan, ScanData, ScanOptions};
-pub use yields::{yields_data, YieldsData};
-
-use histfactory::fit::{FitError, FitResult};
-use histfactory::infer::InferError;
-use histfactory::model::{Constraint, Model, ModelError};
-
-/// Errors from preparing a figure's data.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PrepareError {
-    /// A parameter name that the model does not have.
-    #[error("no parameter named \"{name}\" in the model (parameters: {known})")]
-    UnknownParameter {
-        /// The name asked for.
-        name: String,
-        /// A few of the model's parameter names, for the message.
-        known: String,
-    },
-    /// A channel name that the model does not have.
-    #[error("no channel named \"{name}\" in the model (channels: {known})")]
-    UnknownChannel {
-        /// The name asked for.
-        name: String,
-        /// The model's channel names.
-        known: String,
-    },
-    /// The figure needs a parameter of interest and the model has none.
-    #[error("{0} needs a model with a parameter of interest (built with --no-poi?)")]
-    NoPoi(&'static str),
-    /// An option is out of range or inconsistent.
-    #[error("{0}")]
-    InvalidOption(String),
-    /// The fit result does not belong to this model.
-    #[error("the fit result has {got} parameters, the model has {expected}")]
-    FitMismatch {
-        /// The model's number of parameters.
-        expected: usize,
-        /// The fit result's number of parameters.
-        got: usize,
-    },
-    /// The model could not be evaluated.
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    /// A fit could not be carried out.
-    #[error(transparent)]
-    Fit(#[from] FitError),
-    /// A hypothesis test or limit search failed.
-    #[error(transparent)]
-    Infer(#[from] InferError),
-}
+use super::ReportError;
 
 /// Index of parameter `name`, or an error listing some of the names.
-pub(crate) fn par_index(model: &Model, name: &str) -> Result<usize, PrepareError> {
+pub(crate) fn par_index(model: &Model, name: &str) -> Result<usize, ReportError> {
     model
         .par_index(name)
-        .ok_or_else(|| PrepareError::UnknownParameter {
+        .ok_or_else(|| ReportError::UnknownParameter {
             name: name.to_string(),
             known: list_names(model.par_names()),
         })
@@ -109,15 +32,15 @@ pub(crate) fn list_names(names: &[String]) -> String {
 }
 
 /// Errors unless `fit` has one entry per model parameter.
-pub(crate) fn check_fit(model: &Model, fit: &FitResult) -> Result<(), PrepareError> {
+pub(crate) fn check_fit(model: &Model, fit: &FitResult) -> Result<(), ReportError> {
     let n = model.n_pars();
     for got in [fit.bestfit.len(), fit.uncertainties.len(), fit.fixed.len()] {
         if got != n {
-            return Err(PrepareError::FitMismatch { expected: n, got });
+            return Err(ReportError::FitMismatch { expected: n, got });
         }
     }
     if fit.correlations.len() != n * n {
-        return Err(PrepareError::FitMismatch {
+        return Err(ReportError::FitMismatch {
             expected: n,
             got: (fit.correlations.len() as f64).sqrt() as usize,
         });
@@ -182,9 +105,9 @@ pub(crate) fn default_range(model: &Model, fit: &FitResult, index: usize) -> (f6
 }
 
 /// Errors unless `lo < hi` and both are finite.
-pub(crate) fn check_range(what: &str, (lo, hi): (f64, f64)) -> Result<(), PrepareError> {
+pub(crate) fn check_range(what: &str, (lo, hi): (f64, f64)) -> Result<(), ReportError> {
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        return Err(PrepareError::InvalidOption(format!(
+        return Err(ReportError::InvalidOption(format!(
             "{what}: range [{lo}, {hi}] must be finite with low < high"
         )));
     }

@@ -1,12 +1,14 @@
 //! Profile-likelihood scan data: Δtwice_nll against one parameter from fixed-parameter
 //! fits, each warm-started from its neighbour's minimum.
 
-use histfactory::fit::{FitOptions, FitResult};
-use histfactory::infer::profile_scan_around;
-use histfactory::model::Model;
+use serde::Serialize;
 
-use super::{check_fit, check_range, default_range, linspace, par_index, PrepareError};
-use crate::ScanPlot;
+use crate::fit::{FitOptions, FitResult};
+use crate::infer::profile_scan_around;
+use crate::model::Model;
+
+use super::common::{check_fit, check_range, default_range, linspace, par_index};
+use super::ReportError;
 
 /// What to scan.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,9 +31,11 @@ impl Default for ScanOptions {
     }
 }
 
-/// A profile likelihood scan.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ScanData {
+/// A profile likelihood scan. `twice_nll` is −2 ln L with every constant term, as pyhf's
+/// `twice_nll`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[must_use]
+pub struct ScanReport {
     /// Scanned parameter.
     pub par: String,
     /// Its index in the parameter vector.
@@ -40,7 +44,8 @@ pub struct ScanData {
     pub values: Vec<f64>,
     /// twice_nll of the fit with the parameter fixed at each value.
     pub twice_nll: Vec<f64>,
-    /// `twice_nll` minus the lowest of `best_twice_nll` and the scan's `twice_nll`.
+    /// `twice_nll` minus the lowest of `best_twice_nll` and the scan's `twice_nll`, so
+    /// never negative; it crosses 1 and 4 at the ends of the 1σ and 2σ intervals.
     pub delta_twice_nll: Vec<f64>,
     /// Whether each fixed fit converged.
     pub converged: Vec<bool>,
@@ -50,37 +55,31 @@ pub struct ScanData {
     pub best_twice_nll: f64,
 }
 
-impl ScanData {
-    /// The figure: Δtwice_nll against the parameter with 1σ/2σ lines.
-    pub fn figure(&self) -> ScanPlot {
-        ScanPlot {
-            par_name: self.par.clone(),
-            values: self.values.clone(),
-            delta_twice_nll: self.delta_twice_nll.clone(),
-            best_fit: self.best_fit,
-        }
-    }
-}
-
 /// Profile scan of one parameter: at each value a fit with that parameter fixed (other
 /// fixed parameters as in `fit`), by [`profile_scan_around`]: outwards from the point
 /// nearest the best fit, each fit starting from its neighbour's minimum. `Δtwice_nll` is
 /// taken from the lowest of the free fit and the scan points, so it is never negative.
-pub fn profile_scan(
+///
+/// # Errors
+/// [`ReportError::FitMismatch`] for a fit of another model,
+/// [`ReportError::UnknownParameter`] for a name the model lacks, [`ReportError::NoPoi`]
+/// without `par` and a POI, [`ReportError::InvalidOption`] for fewer than 2 points or an
+/// empty range, [`ReportError::Infer`] if a fit of the scan cannot be run.
+pub fn scan(
     model: &Model,
     data: &[f64],
     fit: &FitResult,
     opts: &ScanOptions,
-) -> Result<ScanData, PrepareError> {
+) -> Result<ScanReport, ReportError> {
     check_fit(model, fit)?;
     let ip = match &opts.par {
         Some(name) => par_index(model, name)?,
         None => model
             .poi_index()
-            .ok_or(PrepareError::NoPoi("a scan without --par"))?,
+            .ok_or(ReportError::NoPoi("a scan without --par"))?,
     };
     if opts.points < 2 {
-        return Err(PrepareError::InvalidOption(format!(
+        return Err(ReportError::InvalidOption(format!(
             "a scan needs at least 2 points, got {}",
             opts.points
         )));
@@ -92,8 +91,11 @@ pub fn profile_scan(
         fixed: Some(fit.fixed.clone()),
         ..Default::default()
     };
-    let scan = profile_scan_around(model, data, fit.clone(), ip, &values, &fit_opts, false)?;
-    Ok(ScanData {
+    let scan =
+        profile_scan_around(model, data, fit.clone(), ip, &values, &fit_opts, false).map_err(
+            ReportError::infer(format!("profile scan of {}", model.par_names()[ip])),
+        )?;
+    Ok(ScanReport {
         par: scan.par,
         par_index: ip,
         values: scan.values,
