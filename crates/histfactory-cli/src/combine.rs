@@ -56,7 +56,6 @@ pub fn run(args: CombineArgs) -> Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests may panic on unexpected results
 mod tests {
     use crate::test_support::parse;
     use crate::Command;

@@ -57,7 +57,6 @@ pub fn run(args: RenameArgs) -> Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests may panic on unexpected results
 mod tests {
     use super::*;
     use crate::test_support::parse;
