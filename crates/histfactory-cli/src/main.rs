@@ -2,15 +2,23 @@
 //! 2 the input is wrong, 1 the computation failed (for example a fit that did not converge).
 
 mod cls;
+mod combine;
+mod digest;
 mod fit;
 mod infer_args;
 mod inspect;
+mod json_io;
 mod logpdf;
 mod model_args;
+mod patchset;
 mod plot;
+mod prune;
+mod rename;
 mod scan;
 mod simplemodel;
-mod tools;
+mod sort;
+#[cfg(test)]
+mod test_support;
 mod upper_limit;
 
 // Fits of small models are allocation-bound (glibc malloc/free were 58% of a seed-model
@@ -78,8 +86,22 @@ enum Command {
         after_help = "Example:\n  histfactory simplemodel uncorrelated-background --signal 5 --bkg 10 --bkg-uncertainty 3.5 --observed 15"
     )]
     Simplemodel(simplemodel::SimpleModel),
-    #[command(flatten)]
-    Tools(tools::ToolCommand),
+    /// Remove channels, samples, modifiers or measurements from a workspace.
+    Prune(prune::PruneArgs),
+    /// Rename channels, samples, modifiers or measurements of a workspace.
+    Rename(rename::RenameArgs),
+    /// Combine two workspaces into one.
+    Combine(combine::CombineArgs),
+    /// Sort a workspace's channels, samples, modifiers, measurements and observations.
+    Sort(sort::SortArgs),
+    /// Print the digest of a workspace (as `pyhf digest`).
+    Digest(digest::DigestArgs),
+    /// Inspect, extract, verify or apply the patches of a pyhf patchset.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  histfactory patchset apply BkgOnly.json patchset.json.gz --name C1N2_Wh_hbb_700_400"
+    )]
+    Patchset(patchset::PatchsetCommand),
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  histfactory completions bash > /etc/bash_completion.d/histfactory"
@@ -102,8 +124,13 @@ fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Plot(c) => plot::run(c),
         Command::Simplemodel(c) => simplemodel::run(c),
-        // Workspace tools fail only on their input (missing items, clashes, digests).
-        Command::Tools(c) => tools::run(c).map_err(model_args::input),
+        // The workspace tools fail only on their input (missing items, clashes, digests).
+        Command::Prune(a) => prune::run(a).map_err(model_args::input),
+        Command::Rename(a) => rename::run(a).map_err(model_args::input),
+        Command::Combine(a) => combine::run(a).map_err(model_args::input),
+        Command::Sort(a) => sort::run(a).map_err(model_args::input),
+        Command::Digest(a) => digest::run(a).map_err(model_args::input),
+        Command::Patchset(c) => patchset::run(c).map_err(model_args::input),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -1,9 +1,9 @@
 //! The arguments every model-building command shares, and turning them into a model.
 
+use crate::json_io::read_json;
 use anyhow::{bail, Context};
 use histfactory::model::{HistoSysCode, Model, ModelBuilder, NormSysCode};
 use histfactory::spec::Workspace;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Where a model comes from: a workspace, a measurement, patches and settings.
@@ -45,18 +45,6 @@ impl std::error::Error for InputError {}
 /// Marks an error as the user's input being wrong (exit code 2).
 pub fn input<E: Into<anyhow::Error>>(e: E) -> anyhow::Error {
     anyhow::Error::new(InputError(e.into()))
-}
-
-/// Reads a JSON document from a path, or standard input for `-`.
-pub fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
-    if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(input)?;
-        histfactory::spec::value_from_bytes(&bytes)
-            .map_err(|e| input(anyhow::anyhow!("<stdin>: {e}")))
-    } else {
-        Workspace::read_value(path).map_err(input)
-    }
 }
 
 /// Reads a JSON file holding numbers: one vector, or an array of vectors.
@@ -111,7 +99,7 @@ impl ModelArgs {
         let patches = self
             .patches
             .iter()
-            .map(|p| read_json(p))
+            .map(read_json)
             .collect::<anyhow::Result<Vec<_>>>()?;
         let value = histfactory::spec::ops::apply_patches(&value, &patches)
             .with_context(|| format!("applying patches to {}", self.workspace.display()))

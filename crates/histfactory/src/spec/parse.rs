@@ -14,7 +14,9 @@ use std::hash::Hash;
 
 type R<T> = Result<T, SpecError>;
 
-fn kind_of(v: &Value) -> &'static str {
+/// What a JSON value is, as a message names it after "found" ("an array", "null"); the
+/// workspace and the patchset readers share it so that both say it the same way.
+pub(super) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -23,6 +23,7 @@
 
 use super::digest::{digest, DigestAlgorithm, DigestError};
 use super::ops::{self, py_eq, OpsError};
+use super::parse::kind_of;
 use super::{SpecError, Workspace};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -151,17 +152,6 @@ pub struct PatchSet {
 
 fn is_name(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn obj<'a>(v: &'a Value, path: &str) -> R<&'a Map<String, Value>> {
