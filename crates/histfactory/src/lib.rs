@@ -26,6 +26,7 @@ pub mod fit;
 pub mod infer;
 pub mod likelihood;
 pub mod model;
+pub mod optim;
 pub mod spec;
 
 mod error;
