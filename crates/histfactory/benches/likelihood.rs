@@ -5,9 +5,9 @@
 //! `cargo bench -p histfactory --bench likelihood`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use histfactory::fit::Objective;
 use histfactory::likelihood::TwiceNll;
 use histfactory::model::{Model, ModelBuilder};
+use histfactory::optim::Objective;
 use histfactory::spec::Workspace;
 use std::hint::black_box;
 use std::path::PathBuf;

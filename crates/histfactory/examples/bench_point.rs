@@ -23,12 +23,13 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use histfactory::fit::{fit, FitOptions, Objective};
+use histfactory::fit::{fit, FitOptions};
 use histfactory::infer::{
     hypotest, upper_limit, Calculator, HypotestOptions, ToyOptions, UpperLimitOptions,
 };
 use histfactory::likelihood::TwiceNll;
 use histfactory::model::{Model, ModelBuilder};
+use histfactory::optim::Objective;
 use histfactory::spec::Workspace;
 use std::hint::black_box;
 use std::io::{BufRead, Write};

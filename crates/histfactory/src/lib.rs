@@ -3,7 +3,7 @@
 //!
 //! Data flow one way: [`spec`] (the workspace document) → [`model`] (compiled flat arrays in
 //! pyhf's parameter order) → [`likelihood`] (logpdf, gradient, Hessian, batches) → [`fit`]
-//! (maximum likelihood) → [`infer`] (test statistics, CLs, limits, scans) → [`report`]
+//! (maximum likelihood, on the [`optim`] minimiser, a leaf) → [`infer`] (test statistics, CLs, limits, scans) → [`report`]
 //! (ranking, pulls, yields with bands, Brazil bands, scans: serialisable results that the
 //! plot crate draws).
 //!
@@ -28,6 +28,7 @@ pub mod fit;
 pub mod infer;
 pub mod likelihood;
 pub mod model;
+pub mod optim;
 pub mod report;
 pub mod spec;
 

@@ -8,9 +8,7 @@
 //! model is in its basin: one Newton step with `H_b` from there lands next to `x_b`. Such a
 //! restart is stopped and reported as having joined the first minimum.
 
-use super::minimizer::{
-    factor_upper, restore_symmetric, Covariance, MinimizeOutcome, PackedFactor,
-};
+use crate::optim::{factor_upper, restore_symmetric, Covariance, MinimizeOutcome, PackedFactor};
 
 /// Largest predicted rise above the minimum (in twice_nll units: 2 is a bit over one
 /// standard deviation in one parameter) at which the quadratic model is trusted.
@@ -81,7 +79,7 @@ impl Basin {
     }
 
     /// The covariance `scale H_b^-1` (fixed parameters: zero rows and columns), the same
-    /// as [`super::minimizer::covariance_in_place`] on the minimum's Hessian, computed in
+    /// as [`crate::optim::covariance_in_place`] on the minimum's Hessian, computed in
     /// the factor's buffer.
     pub(crate) fn into_covariance(self, scale: f64) -> Covariance {
         let n = self.x.len();

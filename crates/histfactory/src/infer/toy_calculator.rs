@@ -20,7 +20,7 @@ use crate::fit::{fit, fixed_poi_fit, FitOptions};
 use crate::model::{ConstraintTerm, Model};
 
 /// The EDM accepted at the rounding floor of toy fits (see
-/// [`MinimizerOptions::edm_floor`](crate::fit::minimizer::MinimizerOptions::edm_floor)).
+/// [`MinimizerOptions::edm_floor`](crate::optim::MinimizerOptions::edm_floor)).
 pub const TOY_EDM_FLOOR: f64 = 1e-8;
 
 /// Options of the toy calculator.
@@ -211,7 +211,7 @@ fn generator_hessian(
     model: &Model,
     pars: &[f64],
 ) -> Result<Option<std::sync::Arc<Vec<f64>>>, InferError> {
-    use crate::fit::Objective;
+    use crate::optim::Objective;
     let err = |source| InferError::Model {
         context: "toys: the Hessian at the generating parameters".into(),
         source,

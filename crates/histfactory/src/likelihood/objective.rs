@@ -1,9 +1,9 @@
-//! `twice_nll = -2 log L` as a [`fit::Objective`](crate::fit::Objective): the model and a
+//! `twice_nll = -2 log L` as an [`optim::Objective`](crate::optim::Objective): the model and a
 //! prepared dataset with their scratch buffers, so fits evaluate without allocating.
 
 use super::eval::{self, Dataset, Scratch};
-use crate::fit::Objective;
 use crate::model::{Model, ModelError};
+use crate::optim::Objective;
 
 /// pyhf's `twice_nll(pars, data, model)` with gradient and exact Hessian, ready for a
 /// minimiser.

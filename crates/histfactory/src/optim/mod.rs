@@ -1,4 +1,12 @@
-//! Bounded minimisation of an [`Objective`]: projected L-BFGS, then Newton polish.
+//! The optimiser: bounded minimisation of an [`Objective`] by projected L-BFGS, then a
+//! Newton polish on the exact Hessian.
+//!
+//! A leaf of the crate: it knows nothing of channels, models or likelihoods, and imports
+//! nothing from the rest of the crate. The likelihood layer implements [`Objective`] for
+//! `twice_nll`; the fit layer (`crate::fit`) runs this minimiser on it, adding starting
+//! points, restarts, kink handling and the results a physicist reads. Its errors are
+//! [`OptimError`] (bad inputs only: a minimisation that fails to converge is an outcome,
+//! reported in [`MinimizeOutcome::status`] and [`MinimizeOutcome::termination`]).
 //!
 //! # Algorithm
 //!
@@ -75,14 +83,68 @@
 mod core;
 mod linalg;
 mod reduced;
+mod status;
 #[cfg(test)]
 mod tests;
 
 pub use linalg::{covariance_from_hessian, Covariance};
 pub(crate) use linalg::{covariance_in_place, factor_upper, restore_symmetric, PackedFactor};
 pub use reduced::{EvalCounts, Reduced};
+pub use status::{Convergence, Status, Stop, Termination};
 
-use super::{FitError, Objective};
+/// A smooth function to minimise, with its exact gradient and Hessian.
+///
+/// Methods take `&mut self` so that implementations can own scratch buffers and evaluate
+/// without allocating.
+pub trait Objective {
+    /// Number of parameters.
+    fn n_params(&self) -> usize;
+    /// The function value at `x` (may be NaN or infinite where undefined).
+    fn value(&mut self, x: &[f64]) -> f64;
+    /// The value at `x`, writing the gradient into `grad` (length `n_params`).
+    fn value_and_grad(&mut self, x: &[f64], grad: &mut [f64]) -> f64;
+    /// The Hessian at `x`, row-major, `n_params * n_params` entries written into `hess`.
+    fn hessian(&mut self, x: &[f64], hess: &mut [f64]);
+}
+
+/// Inputs the minimiser cannot start from. A run that starts but does not converge is not
+/// an error: see [`MinimizeOutcome::status`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptimError {
+    /// An input vector's length differs from the objective's number of parameters.
+    #[error("{what} has length {got}, the objective has {expected} parameters")]
+    LengthMismatch {
+        /// Which input (`"x0"`, `"lo"`, `"hi"`, `"fixed"`, `"initial_hessian"`).
+        what: &'static str,
+        /// The objective's number of parameters (squared for `"initial_hessian"`).
+        expected: usize,
+        /// The input's length.
+        got: usize,
+    },
+    /// A lower bound exceeds its upper bound (or a bound is NaN).
+    #[error("parameter {index}: invalid bounds [{lo}, {hi}]")]
+    InvalidBounds {
+        /// Parameter index.
+        index: usize,
+        /// Lower bound.
+        lo: f64,
+        /// Upper bound.
+        hi: f64,
+    },
+    /// An initial value lies outside its bounds or is not finite (pyhf raises `ValueError`).
+    #[error("parameter {index}: initial value {value} outside bounds [{lo}, {hi}]")]
+    InitOutsideBounds {
+        /// Parameter index.
+        index: usize,
+        /// Initial value.
+        value: f64,
+        /// Lower bound.
+        lo: f64,
+        /// Upper bound.
+        hi: f64,
+    },
+}
 
 /// Settings of [`minimize`].
 #[derive(Debug, Clone, PartialEq)]
@@ -158,27 +220,6 @@ impl Default for MinimizerOptions {
     }
 }
 
-/// How a minimisation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Status {
-    /// The convergence criterion was met and the Hessian is positive definite over the free
-    /// parameters not at a bound (or it was not evaluated, see
-    /// [`MinimizerOptions::final_hessian`]).
-    Converged,
-    /// [`MinimizerOptions::max_iter`] iterations without convergence.
-    MaxIterations,
-    /// No step along the search direction decreased the objective.
-    LineSearchFailed,
-    /// The objective or its gradient is NaN/infinite at the starting point.
-    NonFiniteStart,
-    /// The gradient criterion was met but the Hessian over the free parameters is not
-    /// positive definite (saddle point or flat direction).
-    HessianNotPosDef,
-    /// The caller's stop condition ([`minimize_until`]) ended the run; not converged.
-    Stopped,
-}
-
 /// The result of [`minimize`]. Vectors are full length (fixed parameters included).
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
@@ -191,8 +232,8 @@ pub struct MinimizeOutcome {
     pub grad: Vec<f64>,
     /// How the run ended.
     pub status: Status,
-    /// Human-readable reason for the status.
-    pub message: String,
+    /// Why it ended there, with the figures that decided it (`Display`: a sentence).
+    pub termination: Termination,
     /// `status == Status::Converged`.
     pub converged: bool,
     /// Estimated distance to minimum `g_F^T H_FF^{-1} g_F / 2` (free parameters not at a
@@ -264,8 +305,8 @@ pub type StopFn<'a> = dyn FnMut(&[f64], f64, &[f64]) -> bool + 'a;
 /// `fixed[i]` at `x0[i]`.
 ///
 /// `lo`/`hi` may be infinite. `fixed` may be empty (nothing fixed). Errors:
-/// [`FitError::LengthMismatch`] for lengths that differ from `obj.n_params()`,
-/// [`FitError::InvalidBounds`] for `lo > hi` or NaN bounds, [`FitError::InitOutsideBounds`]
+/// [`OptimError::LengthMismatch`] for lengths that differ from `obj.n_params()`,
+/// [`OptimError::InvalidBounds`] for `lo > hi` or NaN bounds, [`OptimError::InitOutsideBounds`]
 /// for `x0` outside the bounds or not finite (as pyhf raises `ValueError`).
 /// A fit that fails to converge is not an error: see [`MinimizeOutcome::status`].
 pub fn minimize<O: Objective + ?Sized>(
@@ -275,7 +316,7 @@ pub fn minimize<O: Objective + ?Sized>(
     hi: &[f64],
     fixed: &[bool],
     opts: &MinimizerOptions,
-) -> Result<MinimizeOutcome, FitError> {
+) -> Result<MinimizeOutcome, OptimError> {
     minimize_until(obj, x0, lo, hi, fixed, opts, &mut |_, _, _| false)
 }
 
@@ -294,7 +335,7 @@ pub fn minimize_until<O: Objective + ?Sized>(
     fixed: &[bool],
     opts: &MinimizerOptions,
     stop: &mut StopFn<'_>,
-) -> Result<MinimizeOutcome, FitError> {
+) -> Result<MinimizeOutcome, OptimError> {
     minimize_impl(obj, x0, lo, hi, fixed, opts, stop, false)
 }
 
@@ -311,7 +352,7 @@ pub(crate) fn minimize_quasi_newton_until<O: Objective + ?Sized>(
     fixed: &[bool],
     opts: &MinimizerOptions,
     stop: &mut StopFn<'_>,
-) -> Result<MinimizeOutcome, FitError> {
+) -> Result<MinimizeOutcome, OptimError> {
     minimize_impl(obj, x0, lo, hi, fixed, opts, stop, true)
 }
 
@@ -325,12 +366,12 @@ fn minimize_impl<O: Objective + ?Sized>(
     opts: &MinimizerOptions,
     stop: &mut StopFn<'_>,
     no_hessian: bool,
-) -> Result<MinimizeOutcome, FitError> {
+) -> Result<MinimizeOutcome, OptimError> {
     let n = obj.n_params();
     let fixed_given = !fixed.is_empty();
     for (what, got) in [("x0", x0.len()), ("lo", lo.len()), ("hi", hi.len())] {
         if got != n {
-            return Err(FitError::LengthMismatch {
+            return Err(OptimError::LengthMismatch {
                 what,
                 expected: n,
                 got,
@@ -338,7 +379,7 @@ fn minimize_impl<O: Objective + ?Sized>(
         }
     }
     if fixed_given && fixed.len() != n {
-        return Err(FitError::LengthMismatch {
+        return Err(OptimError::LengthMismatch {
             what: "fixed",
             expected: n,
             got: fixed.len(),
@@ -347,7 +388,7 @@ fn minimize_impl<O: Objective + ?Sized>(
     for i in 0..n {
         let (l, h, v) = (lo[i], hi[i], x0[i]);
         if l.is_nan() || h.is_nan() || l > h {
-            return Err(FitError::InvalidBounds {
+            return Err(OptimError::InvalidBounds {
                 index: i,
                 lo: l,
                 hi: h,
@@ -355,7 +396,7 @@ fn minimize_impl<O: Objective + ?Sized>(
         }
         // NaN and infinite initial values are rejected too: there is nothing to start from.
         if !v.is_finite() || v < l || v > h {
-            return Err(FitError::InitOutsideBounds {
+            return Err(OptimError::InitOutsideBounds {
                 index: i,
                 value: v,
                 lo: l,
@@ -406,7 +447,7 @@ fn minimize_impl<O: Objective + ?Sized>(
             Some(hr.into())
         }
         Some(h) => {
-            return Err(FitError::LengthMismatch {
+            return Err(OptimError::LengthMismatch {
                 what: "initial_hessian",
                 expected: n * n,
                 got: h.len(),
@@ -454,9 +495,9 @@ fn minimize_impl<O: Objective + ?Sized>(
         x,
         fval: r.f,
         grad,
-        converged: r.status == Status::Converged,
-        status: r.status,
-        message: r.message,
+        converged: r.termination.status() == Status::Converged,
+        status: r.termination.status(),
+        termination: r.termination,
         edm: r.edm,
         grad_norm: r.grad_norm,
         iterations: r.iterations,

@@ -5,7 +5,7 @@
 //! before every call of the wrapped objective. Keeping fixed parameters out of the algorithm
 //! means no masks in the linear algebra and no risk of a fixed value drifting.
 
-use crate::fit::Objective;
+use super::Objective;
 use std::borrow::Cow;
 
 /// How many times each method of the objective was called.

@@ -18,16 +18,14 @@ use super::linalg::{factor_upper, restore_symmetric, solve_upper, upper_pivot};
 /// Relative pivot below which the scaled Hessian at the minimum counts as singular (a
 /// correlation of 1 - 5e-11 between two parameters; genuine ones stay far from it).
 const SINGULAR_PIVOT: f64 = 1e-10;
-use super::{MinimizerOptions, Status};
-use crate::fit::Objective;
+use super::{Convergence, MinimizerOptions, Objective, Status, Stop, Termination};
 
 /// What the core returns, on the free parameters.
 pub(crate) struct CoreResult {
     pub x: Vec<f64>,
     pub f: f64,
     pub g: Vec<f64>,
-    pub status: Status,
-    pub message: String,
+    pub termination: Termination,
     pub iterations: usize,
     pub newton_iterations: usize,
     /// Hessian at `x` in the first `m * m` entries (the buffer may be longer, see [`run`]),
@@ -482,6 +480,13 @@ fn line_search<O: Objective + ?Sized>(
     None
 }
 
+/// Newton steps reuse the last exact Hessian (and its factorisation) while each step still
+/// shrinks the projected gradient by at least this factor: near the minimum the Hessian
+/// barely changes, a stale one still contracts the error strongly, and one Hessian costs
+/// about as much as `n` gradients (a third of a 1Lbb fit went into re-evaluating Hessians
+/// that changed by < 1%).
+const REUSE_CONTRACTION: f64 = 0.2;
+
 /// Minimises `obj` over the box `[lo, hi]` from `x0` (inside the box; validated by caller).
 ///
 /// `hess_len` is the length of the buffer `obj.hessian` writes into, at least `m * m` (the
@@ -490,6 +495,10 @@ fn line_search<O: Objective + ?Sized>(
 ///
 /// With `no_hessian` the run never evaluates (nor allocates) a Hessian: it ends, stopped,
 /// where it would need one, and takes no final Hessian.
+///
+/// The run has three parts: the start (a non-finite start ends it at once), the
+/// iterations ([`Run::iterate`]: quasi-Newton steps, then Newton steps, one line search),
+/// and the final Hessian ([`Run::finish`]: positive definiteness, EDM, active set).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run<O: Objective + ?Sized>(
     obj: &mut O,
@@ -505,261 +514,374 @@ pub(crate) fn run<O: Objective + ?Sized>(
     let m = x0.len();
     let mut w = Work::new(m, opts.memory.max(1));
     w.x.copy_from_slice(x0);
-    let mut f = obj.value_and_grad(&w.x, &mut w.g);
-    // `active` is allocated by the caller only where it is computed (the final Hessian):
-    // a small fit is a few microseconds, and each allocation counts.
-    let result =
-        |w: Work, f: f64, status: Status, message: String, it: usize, nit: usize| CoreResult {
-            grad_norm: proj_grad_norm(&w.x, &w.g, lo, hi),
+    let f = obj.value_and_grad(&w.x, &mut w.g);
+    let mut run = Run {
+        obj,
+        w,
+        f,
+        lo,
+        hi,
+        opts,
+        hess_len,
+        no_hessian,
+        newton: opts.newton_polish && (m <= opts.newton_max_n || h0.is_some()),
+        hessian: HessianState {
+            held: false,
+            at_x: false,
+            refresh: true,
+        },
+        iterations: 0,
+        newton_iterations: 0,
+        stalls: 0,
+        prev_grad_norm: f64::INFINITY,
+    };
+    if !f.is_finite() || run.w.g.iter().any(|v| !v.is_finite()) {
+        return run.unfinished(Termination::NonFiniteStart { value: f });
+    }
+    if let Some(h) = h0 {
+        run.adopt_initial_hessian(h);
+    }
+    let termination = run.iterate(stop);
+    run.finish(termination)
+}
+
+/// What the run knows about the exact Hessian in [`Work::hess`].
+struct HessianState {
+    /// The buffer holds a Hessian (and its factor), perhaps from an earlier point.
+    held: bool,
+    /// It was evaluated at the current point.
+    at_x: bool,
+    /// The next Newton step must evaluate a new one (a reused Hessian's estimate is to be
+    /// confirmed, or it stopped modelling `f` well enough).
+    refresh: bool,
+}
+
+/// The search direction of one iteration.
+#[derive(Clone, Copy)]
+struct Step {
+    /// `-g_F . d_F`: twice the decrease the step's quadratic model predicts.
+    model_dec: f64,
+    /// The model's Hessian is positive definite (always true for quasi-Newton).
+    pos_def: bool,
+    /// A Newton step on a Hessian evaluated for it (not reused).
+    exact: bool,
+}
+
+/// One minimisation in progress: the work buffers, the current value, and which phase
+/// it is in.
+struct Run<'a, 'o, O: Objective + ?Sized> {
+    obj: &'o mut O,
+    w: Work,
+    /// The objective at `w.x`.
+    f: f64,
+    lo: &'a [f64],
+    hi: &'a [f64],
+    opts: &'a MinimizerOptions,
+    hess_len: usize,
+    no_hessian: bool,
+    /// In the Newton phase (false: the quasi-Newton phase).
+    newton: bool,
+    hessian: HessianState,
+    iterations: usize,
+    newton_iterations: usize,
+    /// Consecutive quasi-Newton steps that did not decrease `f`.
+    stalls: usize,
+    /// The projected gradient before the last step.
+    prev_grad_norm: f64,
+}
+
+impl<O: Objective + ?Sized> Run<'_, '_, O> {
+    /// Starts the Newton phase on a Hessian given by the caller, reused until its steps
+    /// stop contracting.
+    fn adopt_initial_hessian(&mut self, h: &[f64]) {
+        let m = self.w.m;
+        self.w.newton_buffers(self.hess_len);
+        self.w.hess[..m * m].copy_from_slice(h);
+        self.w.take_diagonal();
+        self.hessian.held = true;
+        self.hessian.refresh = false;
+    }
+
+    /// Iterates until a convergence test is met or the run cannot go on.
+    fn iterate(&mut self, stop: &mut super::StopFn<'_>) -> Termination {
+        loop {
+            let grad_norm = proj_grad_norm(&self.w.x, &self.w.g, self.lo, self.hi);
+            let tol = self
+                .opts
+                .grad_tol
+                .max(self.opts.grad_rtol * self.f.abs().max(1.0));
+            if grad_norm <= tol {
+                return Termination::Converged(Convergence::Gradient);
+            }
+            if self.iterations >= self.opts.max_iter {
+                return Termination::MaxIterations {
+                    iterations: self.iterations,
+                    grad_norm,
+                    tol,
+                };
+            }
+            self.w.step_buffers();
+            self.w.set_binding(self.lo, self.hi);
+            let step = if self.newton {
+                match self.newton_direction(grad_norm) {
+                    Some(step) => step,
+                    None => return Termination::Stopped(Stop::NeedsHessian),
+                }
+            } else {
+                match self.quasi_newton_direction() {
+                    Some(step) => step,
+                    None => {
+                        // Close enough for Newton steps: the same point, in the other phase.
+                        self.newton = true;
+                        continue;
+                    }
+                }
+            };
+            self.iterations += 1;
+            if self.newton {
+                self.newton_iterations += 1;
+            }
+            self.prev_grad_norm = grad_norm;
+            let searched = line_search(
+                self.obj,
+                &mut self.w,
+                self.f,
+                self.lo,
+                self.hi,
+                grad_norm,
+                self.opts.max_line_search,
+            );
+            let ended = match searched {
+                Some(ft) => self.accept(ft, step, stop),
+                None => self.no_decrease(step, grad_norm),
+            };
+            if let Some(termination) = ended {
+                return termination;
+            }
+        }
+    }
+
+    /// The quasi-Newton phase's direction, or `None` where its model predicts a decrease
+    /// small enough to hand over to Newton.
+    fn quasi_newton_direction(&mut self) -> Option<Step> {
+        let mut dec = self.w.qn_direction();
+        if dec.is_nan() || dec <= 0.0 {
+            // Not a descent direction (stale pairs): start the memory afresh.
+            self.w.reset_memory();
+            dec = self.w.qn_direction();
+        }
+        if self.opts.newton_polish
+            && self.w.hist_len > 0
+            && 0.5 * dec <= self.opts.newton_switch_edm
+        {
+            return None;
+        }
+        Some(Step {
+            model_dec: dec,
+            pos_def: true,
+            exact: false,
+        })
+    }
+
+    /// The Newton phase's direction, on the held Hessian while its steps still contract
+    /// the gradient, else on a new one. `None` where a run without Hessians would need one.
+    fn newton_direction(&mut self, grad_norm: f64) -> Option<Step> {
+        let h = &mut self.hessian;
+        let recompute = h.refresh || !h.held || grad_norm > REUSE_CONTRACTION * self.prev_grad_norm;
+        if recompute && !h.at_x {
+            if self.no_hessian {
+                return None;
+            }
+            self.w.eval_hessian(self.obj, self.hess_len);
+            h.at_x = true;
+            h.held = true;
+        }
+        h.refresh = false;
+        let (pos_def, model_dec) = self.w.newton_direction(recompute);
+        Some(Step {
+            model_dec,
+            pos_def,
+            exact: recompute,
+        })
+    }
+
+    /// Moves to the point the line search accepted (value `ft`); `Some` if the run ends
+    /// there.
+    fn accept(&mut self, ft: f64, step: Step, stop: &mut super::StopFn<'_>) -> Option<Termination> {
+        let (opts, newton) = (self.opts, self.newton);
+        let w = &mut self.w;
+        if !newton {
+            w.push_pair();
+        }
+        std::mem::swap(&mut w.x, &mut w.xt);
+        std::mem::swap(&mut w.g, &mut w.gt);
+        let fprev = self.f;
+        self.f = ft;
+        let f = ft;
+        self.hessian.at_x = false;
+        if stop(&w.x, f, &w.g) {
+            return Some(Termination::Stopped(Stop::Caller { value: f }));
+        }
+        // Second convergence criterion, relative rather than absolute: a Newton step on a
+        // positive-definite Hessian that predicted (EDM) and achieved a decrease below
+        // `max(edm_tol * |f|, edm_floor)`. Needed where the gradient's rounding floor lies
+        // above `grad_tol`: with Poisson auxiliary data of 1e6 (shapesys of 0.1%), single
+        // terms of twice_nll are ~1e7 and the gradient cannot be computed to better than
+        // ~1e-5, so the gradient test alone ran to `max_iter` on such toys. Enabled with
+        // `edm_stop`: in nearly flat directions (parameters the data barely constrain) it
+        // stops where the gradient test would still move them, which ordinary fits should
+        // not do.
+        let scale = (opts.edm_tol * f.abs().max(1.0)).max(opts.edm_floor);
+        // Without `edm_stop`, only when the step itself was negligible (every parameter
+        // moved by < 1e-9 relative): then the iterations are going round at the rounding
+        // floor, not travelling along a flat valley.
+        let tiny_step =
+            w.x.iter()
+                .zip(&w.xt)
+                .all(|(a, b)| (a - b).abs() <= 1e-9 * a.abs().max(1.0));
+        let edm_small = (opts.edm_stop || tiny_step)
+            && newton
+            && step.pos_def
+            && 0.5 * step.model_dec <= scale
+            && fprev - f <= scale;
+        // A reused Hessian's EDM is only an estimate: confirm with a fresh one.
+        if edm_small && !step.exact {
+            self.hessian.refresh = true;
+        } else if edm_small {
+            return Some(Termination::Converged(Convergence::EdmAtRoundingFloor {
+                edm: 0.5 * step.model_dec,
+                change: fprev - f,
+                tol: scale,
+                grad_norm: proj_grad_norm(&w.x, &w.g, self.lo, self.hi),
+            }));
+        }
+        // A quasi-Newton run that no longer decreases f hands over to Newton.
+        if !newton && fprev - f <= 1e-15 * f.abs().max(1.0) {
+            self.stalls += 1;
+            if self.stalls >= 3 && opts.newton_polish {
+                self.newton = true;
+            }
+        } else {
+            self.stalls = 0;
+        }
+        None
+    }
+
+    /// The line search found no decrease along `step`; `Some` if the run ends here.
+    fn no_decrease(&mut self, step: Step, grad_norm: f64) -> Option<Termination> {
+        let edm = 0.5 * step.model_dec;
+        if self.newton && !self.hessian.at_x {
+            // The reused Hessian no longer models f well enough: evaluate it anew before
+            // concluding anything.
+            self.hessian.refresh = true;
+        } else if self.newton {
+            let tol = (self.opts.edm_tol * self.f.abs().max(1.0)).max(self.opts.edm_floor);
+            if step.pos_def && edm <= tol {
+                return Some(Termination::Converged(Convergence::NoFurtherDecrease {
+                    edm,
+                    grad_norm,
+                }));
+            }
+            return Some(Termination::LineSearchFailed {
+                newton_edm: Some(edm),
+                grad_norm,
+            });
+        } else if self.w.hist_len > 0 {
+            self.w.reset_memory();
+        } else if self.opts.newton_polish {
+            self.newton = true;
+        } else {
+            return Some(Termination::LineSearchFailed {
+                newton_edm: None,
+                grad_norm,
+            });
+        }
+        None
+    }
+
+    /// The result without a final Hessian.
+    fn unfinished(self, termination: Termination) -> CoreResult {
+        // `active` is allocated only where it is computed (the final Hessian): a small fit
+        // is a few microseconds, and each allocation counts.
+        let w = self.w;
+        CoreResult {
+            grad_norm: proj_grad_norm(&w.x, &w.g, self.lo, self.hi),
             x: w.x,
-            f,
+            f: self.f,
             g: w.g,
-            status,
-            message,
-            iterations: it,
-            newton_iterations: nit,
+            termination,
+            iterations: self.iterations,
+            newton_iterations: self.newton_iterations,
             hess: w.hess,
             hess_valid: false,
             pos_def: false,
             edm: f64::NAN,
             active: Vec::new(),
-        };
-    if !f.is_finite() || w.g.iter().any(|v| !v.is_finite()) {
-        let msg = format!("objective or gradient not finite at the start (f = {f})");
-        return result(w, f, Status::NonFiniteStart, msg, 0, 0);
+        }
     }
 
-    let mut newton = opts.newton_polish && (m <= opts.newton_max_n || h0.is_some());
-    let mut hess_at_x = false;
-    let mut iterations = 0;
-    let mut newton_iterations = 0;
-    let mut stalls = 0;
-    // Newton steps reuse the last exact Hessian (and its factorisation) while each step
-    // still shrinks the projected gradient by at least `REUSE_CONTRACTION`: near the
-    // minimum the Hessian barely changes, a stale one still contracts the error strongly,
-    // and one Hessian costs about as much as `n` gradients (a third of a 1Lbb fit went
-    // into re-evaluating Hessians that changed by < 1%). `fresh` forces a new one.
-    const REUSE_CONTRACTION: f64 = 0.2;
-    let mut have_hess = false;
-    let mut fresh = true;
-    if let Some(h) = h0 {
-        w.newton_buffers(hess_len);
-        w.hess[..m * m].copy_from_slice(h);
-        w.take_diagonal();
-        have_hess = true;
-        fresh = false;
-    }
-    let mut prev_gn = f64::INFINITY;
-    let (status, message) = loop {
-        let gn = proj_grad_norm(&w.x, &w.g, lo, hi);
-        let tol = opts.grad_tol.max(opts.grad_rtol * f.abs().max(1.0));
-        if gn <= tol {
-            // No numbers in the common message: the outcome carries the gradient norm, and
-            // formatting two floats was a tenth of a small model's whole fit.
-            break (
-                Status::Converged,
-                String::from("projected gradient within tolerance"),
-            );
+    /// The final Hessian: the active set at the end, positive definiteness in a numerically
+    /// meaningful sense and the EDM, unless the run was stopped or takes no final Hessian.
+    fn finish(mut self, termination: Termination) -> CoreResult {
+        let stopped = termination.status() == Status::Stopped;
+        if !(self.opts.final_hessian || self.hessian.at_x) || stopped || self.no_hessian {
+            return self.unfinished(termination);
         }
-        if iterations >= opts.max_iter {
-            break (
-                Status::MaxIterations,
-                format!("{iterations} iterations, projected gradient {gn:.3e} > {tol:.3e}"),
-            );
+        if !self.hessian.at_x {
+            self.w.eval_hessian(self.obj, self.hess_len);
         }
-        w.step_buffers();
-        w.set_binding(lo, hi);
-        let mut exact_step = false;
-        let (model_dec, pos_def) = if newton {
-            let recompute = fresh || !have_hess || gn > REUSE_CONTRACTION * prev_gn;
-            exact_step = recompute;
-            if recompute && !hess_at_x {
-                if no_hessian {
-                    break (
-                        Status::Stopped,
-                        String::from("stopped where the Newton phase needs an exact Hessian"),
-                    );
-                }
-                w.eval_hessian(obj, hess_len);
-                hess_at_x = true;
-                have_hess = true;
+        let (lo, hi) = (self.lo, self.hi);
+        let w = &mut self.w;
+        let m = w.m;
+        // Active set at the end: exactly at a bound with the gradient pushing outwards.
+        let mut active = vec![false; m];
+        w.free_idx.clear();
+        for i in 0..m {
+            active[i] = (w.x[i] <= lo[i] && w.g[i] > 0.0) || (w.x[i] >= hi[i] && w.g[i] < 0.0);
+            if !active[i] {
+                w.free_idx.push(i);
             }
-            fresh = false;
-            let (pd, dec) = w.newton_direction(recompute);
-            (dec, pd)
+        }
+        let k = w.free_idx.len();
+        for (a, &i) in w.free_idx.iter().enumerate() {
+            w.rhs[a] = w.g[i];
+        }
+        // Positive definite in a numerically meaningful sense: the factorisation succeeds
+        // and no pivot of the diagonally scaled Hessian (the correlation-like matrix
+        // D^-1/2 H D^-1/2, whose pivots are L_aa^2 / H_aa) is at rounding level. A direction
+        // the data do not constrain (two normfactors on the same single bin) has an exactly
+        // singular Hessian whose factorisation succeeds or fails by the last bit of
+        // rounding; it must be reported as a flat direction either way, not as a minimum
+        // with astronomically large uncertainties.
+        let pos_def = factor_upper(&mut w.hess, m, &w.free_idx, &w.hdiag, 0.0)
+            && w.free_idx.iter().enumerate().all(|(a, &i)| {
+                let l = upper_pivot(&w.hess, m, &w.free_idx, a);
+                l * l > SINGULAR_PIVOT * w.hdiag[i]
+            });
+        let edm = if pos_def {
+            solve_upper(&w.hess, m, &w.free_idx, &mut w.rhs[..k]);
+            0.5 * w
+                .free_idx
+                .iter()
+                .enumerate()
+                .map(|(a, &i)| w.g[i] * w.rhs[a])
+                .sum::<f64>()
         } else {
-            let mut dec = w.qn_direction();
-            if dec.is_nan() || dec <= 0.0 {
-                // Not a descent direction (stale pairs): start the memory afresh.
-                w.reset_memory();
-                dec = w.qn_direction();
-            }
-            if opts.newton_polish && w.hist_len > 0 && 0.5 * dec <= opts.newton_switch_edm {
-                newton = true;
-                continue;
-            }
-            (dec, true)
+            f64::NAN
         };
-        iterations += 1;
-        if newton {
-            newton_iterations += 1;
-        }
-        prev_gn = gn;
-        match line_search(obj, &mut w, f, lo, hi, gn, opts.max_line_search) {
-            Some(ft) => {
-                if !newton {
-                    w.push_pair();
-                }
-                std::mem::swap(&mut w.x, &mut w.xt);
-                std::mem::swap(&mut w.g, &mut w.gt);
-                let fprev = f;
-                f = ft;
-                hess_at_x = false;
-                if stop(&w.x, f, &w.g) {
-                    break (Status::Stopped, format!("stopped by the caller at f = {f}"));
-                }
-                // Second convergence criterion, relative rather than absolute: a Newton step
-                // on a positive-definite Hessian that predicted (EDM) and achieved a decrease
-                // below `max(edm_tol * |f|, edm_floor)`. Needed where the gradient's rounding floor lies above
-                // `grad_tol`: with Poisson auxiliary data of 1e6 (shapesys of 0.1%), single
-                // terms of twice_nll are ~1e7 and the gradient cannot be computed to better
-                // than ~1e-5, so the gradient test alone ran to `max_iter` on such toys.
-                // Enabled with `edm_stop`: in nearly flat directions (parameters the
-                // data barely constrain) it stops where the gradient test would still move
-                // them, which ordinary fits should not do.
-                let scale = (opts.edm_tol * f.abs().max(1.0)).max(opts.edm_floor);
-                // Without `edm_stop`, only when the step itself was negligible (every
-                // parameter moved by < 1e-9 relative): then the iterations are going round
-                // at the rounding floor, not travelling along a flat valley.
-                let tiny_step =
-                    w.x.iter()
-                        .zip(&w.xt)
-                        .all(|(a, b)| (a - b).abs() <= 1e-9 * a.abs().max(1.0));
-                let edm_small = (opts.edm_stop || tiny_step)
-                    && newton
-                    && pos_def
-                    && 0.5 * model_dec <= scale
-                    && fprev - f <= scale;
-                // A reused Hessian's EDM is only an estimate: confirm with a fresh one.
-                if edm_small && !exact_step {
-                    fresh = true;
-                } else if edm_small {
-                    let gn = proj_grad_norm(&w.x, &w.g, lo, hi);
-                    break (
-                        Status::Converged,
-                        format!(
-                            "EDM {:.3e} and twice_nll change {:.3e} below {scale:.3e} \
-                             (projected gradient {gn:.3e} at its rounding floor)",
-                            0.5 * model_dec,
-                            fprev - f
-                        ),
-                    );
-                }
-                // A quasi-Newton run that no longer decreases f hands over to Newton.
-                if !newton && fprev - f <= 1e-15 * f.abs().max(1.0) {
-                    stalls += 1;
-                    if stalls >= 3 && opts.newton_polish {
-                        newton = true;
-                    }
-                } else {
-                    stalls = 0;
-                }
-            }
-            None => {
-                let edm = 0.5 * model_dec;
-                if newton && !hess_at_x {
-                    // The reused Hessian no longer models f well enough: evaluate it anew
-                    // before concluding anything.
-                    fresh = true;
-                } else if newton {
-                    if pos_def && edm <= (opts.edm_tol * f.abs().max(1.0)).max(opts.edm_floor) {
-                        break (
-                            Status::Converged,
-                            format!(
-                                "rounding floor reached: no further decrease, EDM {edm:.3e}, \
-                                 projected gradient {gn:.3e}"
-                            ),
-                        );
-                    }
-                    break (
-                        Status::LineSearchFailed,
-                        format!(
-                            "Newton line search found no decrease (EDM {edm:.3e}, projected \
-                             gradient {gn:.3e})"
-                        ),
-                    );
-                } else if w.hist_len > 0 {
-                    w.reset_memory();
-                } else if opts.newton_polish {
-                    newton = true;
-                } else {
-                    break (
-                        Status::LineSearchFailed,
-                        format!("line search found no decrease (projected gradient {gn:.3e})"),
-                    );
-                }
-            }
-        }
-    };
-
-    if !(opts.final_hessian || hess_at_x) || status == Status::Stopped || no_hessian {
-        return result(w, f, status, message, iterations, newton_iterations);
+        let termination = match termination {
+            Termination::Converged(how) if !pos_def => Termination::HessianNotPosDef(how),
+            other => other,
+        };
+        // The caller gets the Hessian whole; its upper triangle is mirrored from the lower
+        // one, which every factorisation reads (the exact Hessian's two triangles differ in
+        // the last bits).
+        restore_symmetric(&mut w.hess[..m * m], m, &w.hdiag);
+        let mut r = self.unfinished(termination);
+        r.hess_valid = true;
+        r.pos_def = pos_def;
+        r.edm = edm;
+        r.active = active;
+        r
     }
-    if !hess_at_x {
-        w.eval_hessian(obj, hess_len);
-    }
-    // Active set at the end: exactly at a bound with the gradient pushing outwards.
-    let mut active = vec![false; m];
-    w.free_idx.clear();
-    for i in 0..m {
-        active[i] = (w.x[i] <= lo[i] && w.g[i] > 0.0) || (w.x[i] >= hi[i] && w.g[i] < 0.0);
-        if !active[i] {
-            w.free_idx.push(i);
-        }
-    }
-    let k = w.free_idx.len();
-    for (a, &i) in w.free_idx.iter().enumerate() {
-        w.rhs[a] = w.g[i];
-    }
-    // Positive definite in a numerically meaningful sense: the factorisation succeeds and
-    // no pivot of the diagonally scaled Hessian (the correlation-like matrix
-    // D^-1/2 H D^-1/2, whose pivots are L_aa^2 / H_aa) is at rounding level. A direction
-    // the data do not constrain (two normfactors on the same single bin) has an exactly
-    // singular Hessian whose factorisation succeeds or fails by the last bit of rounding;
-    // it must be reported as a flat direction either way, not as a minimum with
-    // astronomically large uncertainties.
-    let pos_def = factor_upper(&mut w.hess, m, &w.free_idx, &w.hdiag, 0.0)
-        && w.free_idx.iter().enumerate().all(|(a, &i)| {
-            let l = upper_pivot(&w.hess, m, &w.free_idx, a);
-            l * l > SINGULAR_PIVOT * w.hdiag[i]
-        });
-    let edm = if pos_def {
-        solve_upper(&w.hess, m, &w.free_idx, &mut w.rhs[..k]);
-        0.5 * w
-            .free_idx
-            .iter()
-            .enumerate()
-            .map(|(a, &i)| w.g[i] * w.rhs[a])
-            .sum::<f64>()
-    } else {
-        f64::NAN
-    };
-    let (status, message) = if status == Status::Converged && !pos_def {
-        (
-            Status::HessianNotPosDef,
-            format!("{message}, but the Hessian over the free parameters is not positive definite"),
-        )
-    } else {
-        (status, message)
-    };
-    // The caller gets the Hessian whole; its upper triangle is mirrored from the lower
-    // one, which every factorisation reads (the exact Hessian's two triangles differ in
-    // the last bits).
-    restore_symmetric(&mut w.hess[..m * m], m, &w.hdiag);
-    let mut r = result(w, f, status, message, iterations, newton_iterations);
-    r.hess_valid = true;
-    r.pos_def = pos_def;
-    r.edm = edm;
-    r.active = active;
-    r
 }

@@ -1,8 +1,8 @@
 // Tests index freely and unwrap results they expect to be Ok.
 #![allow(clippy::unwrap_used, clippy::needless_range_loop)]
 
+use super::Objective;
 use super::*;
-use crate::fit::Objective;
 
 /// `f = (x - c)^T A (x - c)`.
 struct Quad {
@@ -246,7 +246,7 @@ fn quadratic_quasi_newton_path_large() {
         )
         .unwrap();
         report(&format!("quad{n} cond {cond:e}"), &o);
-        assert!(o.converged, "{}", o.message);
+        assert!(o.converged, "{}", o.termination);
         assert!(o.grad_norm <= 1e-10);
         assert_close(&o.x, &q.c.clone(), 1e-9);
         assert!(o.evaluations.hessian <= 3);
@@ -269,7 +269,7 @@ fn quadratic_min_on_bound_starting_at_bound() {
     ] {
         let o = minimize(&mut q, &[0.0, 0.0], &[0.0, 0.0], &[5.0, 5.0], &[], &opts).unwrap();
         report("quad on bound", &o);
-        assert!(o.converged, "{}", o.message);
+        assert!(o.converged, "{}", o.termination);
         assert_eq!(o.x[0], 0.0);
         assert!((o.x[1] - 2.0).abs() < 1e-10);
         assert_eq!(o.at_bound, vec![true, false]);
@@ -305,7 +305,7 @@ fn bounded_coupled_active_constraints() {
         };
         let o = minimize(&mut q, &vec![0.0; n], &lo, &hi, &[], &opts).unwrap();
         report(&format!("box6 newton_max_n={newton_max_n}"), &o);
-        assert!(o.converged, "{}", o.message);
+        assert!(o.converged, "{}", o.termination);
         for i in 0..n {
             if o.at_bound[i] {
                 assert!(o.x[i] == lo[i] && o.grad[i] > 0.0 || o.x[i] == hi[i] && o.grad[i] < 0.0);
@@ -331,7 +331,7 @@ fn rosenbrock_2d_and_10d() {
         };
         let o = minimize(&mut r, &x0, &lo, &hi, &[], &opts).unwrap();
         report(&format!("rosen{n} newton_max_n={newton_max_n}"), &o);
-        assert!(o.converged, "{}", o.message);
+        assert!(o.converged, "{}", o.termination);
         assert!(o.grad_norm <= 1e-10);
         // Chained Rosenbrock in >= 4-D has a second local minimum near x0 = -1 with
         // f = 3.98657911...; either minimum is a correct answer for a local minimiser.
@@ -358,7 +358,7 @@ fn rosenbrock_bounded() {
     )
     .unwrap();
     report("rosen2 bounded", &o);
-    assert!(o.converged, "{}", o.message);
+    assert!(o.converged, "{}", o.termination);
     assert_eq!(o.x[0], 0.5);
     assert!((o.x[1] - 0.25).abs() < 1e-10);
     assert_eq!(o.at_bound, vec![true, false]);
@@ -429,7 +429,7 @@ fn nan_region_minimum_near_boundary() {
         };
         let o = minimize(&mut f, &[5.0, 5.0, 5.0], &lo, &hi, &[], &opts).unwrap();
         report(&format!("log barrier newton_max_n={newton_max_n}"), &o);
-        assert!(o.converged, "{}", o.message);
+        assert!(o.converged, "{}", o.termination);
         assert!(o.fval.is_finite());
         for i in 0..3 {
             assert!((o.x[i] - a[i]).abs() <= 1e-9 * a[i], "{:?}", o.x);
@@ -473,27 +473,27 @@ fn invalid_inputs() {
     let (lo, hi) = inf(2);
     assert!(matches!(
         minimize(&mut q, &[2.0, 0.0], &[0.0, 0.0], &[1.0, 1.0], &[], &o),
-        Err(FitError::InitOutsideBounds { index: 0, .. })
+        Err(OptimError::InitOutsideBounds { index: 0, .. })
     ));
     assert!(matches!(
         minimize(&mut q, &[0.5, 0.0], &[0.0, 0.0], &[1.0, -1.0], &[], &o),
-        Err(FitError::InvalidBounds { index: 1, .. })
+        Err(OptimError::InvalidBounds { index: 1, .. })
     ));
     assert!(matches!(
         minimize(&mut q, &[0.0], &lo, &hi, &[], &o),
-        Err(FitError::LengthMismatch { what: "x0", .. })
+        Err(OptimError::LengthMismatch { what: "x0", .. })
     ));
     assert!(matches!(
         minimize(&mut q, &[0.0, 0.0], &lo[..1], &hi, &[], &o),
-        Err(FitError::LengthMismatch { what: "lo", .. })
+        Err(OptimError::LengthMismatch { what: "lo", .. })
     ));
     assert!(matches!(
         minimize(&mut q, &[0.0, 0.0], &lo, &hi, &[true], &o),
-        Err(FitError::LengthMismatch { what: "fixed", .. })
+        Err(OptimError::LengthMismatch { what: "fixed", .. })
     ));
     assert!(matches!(
         minimize(&mut q, &[f64::NAN, 0.0], &lo, &hi, &[], &o),
-        Err(FitError::InitOutsideBounds { .. })
+        Err(OptimError::InitOutsideBounds { .. })
     ));
     let e = minimize(&mut q, &[2.0, 0.0], &[0.0, 0.0], &[1.0, 1.0], &[], &o).unwrap_err();
     assert_eq!(
@@ -542,14 +542,14 @@ fn poisson_likelihood_uncertainties() {
     )
     .unwrap();
     report("poisson 1 bin", &o);
-    assert!(o.converged, "{}", o.message);
+    assert!(o.converged, "{}", o.termination);
     // The contract is a projected gradient <= 1e-10; with curvature ~1.3 that places x
     // within ~1e-10 of the minimum (Newton steps on a reused Hessian converge linearly).
     assert!(
         (o.x[0] - 4.0).abs() < 1e-10 && o.x[1].abs() < 1e-10,
         "{:?} {}",
         o.x,
-        o.message
+        o.termination
     );
     let cov = o.covariance().unwrap();
     let se = cov.std_errors();
@@ -575,7 +575,7 @@ fn poisson_likelihood_uncertainties() {
     )
     .unwrap();
     report("poisson 3 bins", &o);
-    assert!(o.converged, "{}", o.message);
+    assert!(o.converged, "{}", o.termination);
     assert!(o.grad_norm <= 1e-10);
     let x = o.x.clone();
     let mut fisher = [0.0; 4];
@@ -619,7 +619,7 @@ fn poisson_likelihood_uncertainties() {
     )
     .unwrap();
     report("poisson mu on bound", &o);
-    assert!(o.converged, "{}", o.message);
+    assert!(o.converged, "{}", o.termination);
     assert_eq!(o.x[0], 0.0);
     assert!(o.at_bound[0]);
     assert!(o.grad[1].abs() <= 1e-10);
@@ -667,7 +667,7 @@ fn measure_newton_vs_quasi_newton() {
                 ..Default::default()
             };
             let o = minimize(obj, x0, lo, hi, &[], &opts).unwrap();
-            assert!(o.converged, "{name}: {}", o.message);
+            assert!(o.converged, "{name}: {}", o.termination);
             costs[k] = cost(&o, n);
         }
         eprintln!(
@@ -785,7 +785,7 @@ fn shapesys_like_many_parameters() {
         x0[0] = 3.0;
         let o = minimize(&mut p, &x0, &lo, &hi, &[], &MinimizerOptions::default()).unwrap();
         report(&format!("shapesys {nb} bins"), &o);
-        assert!(o.converged, "{}", o.message);
+        assert!(o.converged, "{}", o.termination);
         assert!(o.hessian_pos_def);
         assert!(o.grad_norm <= 1e-10_f64.max(1e-13 * o.fval.abs()));
         let cov = o.covariance().unwrap();
@@ -834,8 +834,8 @@ fn initial_hessian_starts_in_newton_and_reaches_the_same_minimum() {
     assert!(
         cold.converged && warm.converged,
         "{} / {}",
-        cold.message,
-        warm.message
+        cold.termination,
+        warm.termination
     );
     assert_close(&warm.x, &a, 1e-9);
     assert!(warm.newton_iterations == warm.iterations && warm.iterations > 0);
@@ -1080,7 +1080,7 @@ fn quasi_newton_only_runs_stop_where_a_hessian_would_be_needed() {
     let o = minimize_quasi_newton_until(&mut q, &x0, &lo, &hi, &[], &opts, &mut never).unwrap();
     assert_eq!(o.evaluations.hessian, 0);
     assert!(o.hessian.is_empty());
-    assert_eq!(o.status, Status::Stopped, "{}", o.message);
+    assert_eq!(o.status, Status::Stopped, "{}", o.termination);
     assert!(!o.converged);
     // Stopped where Newton would take over: close to the minimum, not at it.
     assert!(o.fval < q.value(&x0) && o.fval > full.fval);
