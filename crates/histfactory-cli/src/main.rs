@@ -8,6 +8,7 @@ mod inspect;
 mod logpdf;
 mod model_args;
 mod plot;
+mod progress;
 mod scan;
 mod simplemodel;
 mod tools;

@@ -2,7 +2,7 @@
 //! fits, each warm-started from its neighbour's minimum.
 
 use histfactory::fit::{FitOptions, FitResult};
-use histfactory::infer::profile_scan_around;
+use histfactory::infer::{profile_scan_around, NoProgress};
 use histfactory::model::Model;
 
 use super::{check_fit, check_range, default_range, linspace, par_index, PrepareError};
@@ -92,7 +92,15 @@ pub fn profile_scan(
         fixed: Some(fit.fixed.clone()),
         ..Default::default()
     };
-    let scan = profile_scan_around(model, data, fit.clone(), ip, &values, &fit_opts, false)?;
+    let scan = profile_scan_around(
+        model,
+        data,
+        fit.clone(),
+        ip,
+        &values,
+        &fit_opts,
+        &NoProgress,
+    )?;
     Ok(ScanData {
         par: scan.par,
         par_index: ip,
