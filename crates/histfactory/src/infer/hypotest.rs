@@ -292,3 +292,88 @@ fn assemble(
         warnings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::infer::progress::Progress;
+    use crate::model::simple::uncorrelated_background;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn each_calculator_driven_directly_gives_hypotests_result() {
+        let model = uncorrelated_background(&[12.0, 11.0], &[50.0, 52.0], &[3.0, 7.0]).unwrap();
+        let data = model.data_with_auxdata(&[51.0, 48.0]).unwrap();
+        let opts = HypotestOptions::default();
+        let mut asymptotic = AsymptoticCalculator::new(&model, &data, &opts).unwrap();
+        let direct = hypotest_with(&mut asymptotic, 1.0).unwrap();
+        assert_eq!(direct, hypotest(&model, &data, 1.0, &opts).unwrap());
+        let toys = ToyOptions {
+            ntoys: 20,
+            seed: 3,
+            ..Default::default()
+        };
+        let opts = HypotestOptions {
+            calculator: CalcType::Toys(toys.clone()),
+            ..opts
+        };
+        let mut calc = ToyCalculator::new(&model, &data, &opts, toys).unwrap();
+        let direct = hypotest_with(&mut calc, 1.0).unwrap();
+        // q_A is NaN for toys, so the results are compared by their printed values.
+        let via_hypotest = hypotest(&model, &data, 1.0, &opts).unwrap();
+        assert_eq!(format!("{direct:?}"), format!("{via_hypotest:?}"));
+        assert!(direct.toys.is_some() && direct.asymptotic.is_none());
+    }
+
+    #[derive(Default)]
+    struct Record {
+        started: AtomicU64,
+        steps: AtomicU64,
+        finished: AtomicU64,
+    }
+
+    impl Progress for Record {
+        fn start(&self, _task: &str, total: Option<u64>) {
+            self.started
+                .fetch_add(total.unwrap_or(0), Ordering::Relaxed);
+        }
+        fn advance(&self, steps: u64) {
+            self.steps.fetch_add(steps, Ordering::Relaxed);
+        }
+        fn finish(&self) {
+            self.finished.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn toys_report_every_toy_to_the_observer() {
+        let model = uncorrelated_background(&[12.0, 11.0], &[50.0, 52.0], &[3.0, 7.0]).unwrap();
+        let data = model.data_with_auxdata(&[51.0, 48.0]).unwrap();
+        let record = std::sync::Arc::new(Record::default());
+        struct Forward(std::sync::Arc<Record>);
+        impl Progress for Forward {
+            fn start(&self, task: &str, total: Option<u64>) {
+                self.0.start(task, total);
+            }
+            fn advance(&self, steps: u64) {
+                self.0.advance(steps);
+            }
+            fn finish(&self) {
+                self.0.finish();
+            }
+        }
+        let opts = HypotestOptions {
+            calculator: CalcType::Toys(ToyOptions {
+                ntoys: 15,
+                ..Default::default()
+            }),
+            progress: SharedProgress::new(Forward(record.clone())),
+            ..Default::default()
+        };
+        hypotest_scan(&model, &data, &[0.5, 1.0], &opts).unwrap();
+        // The scan's 2 tests, and 2 × 15 toys in each.
+        assert_eq!(record.started.load(Ordering::Relaxed), 2 + 2 * 30);
+        assert_eq!(record.steps.load(Ordering::Relaxed), 2 + 2 * 30);
+        assert_eq!(record.finished.load(Ordering::Relaxed), 3);
+    }
+}

@@ -20,7 +20,8 @@
 //!   pyhf's `linear_grid_scan`.
 //!
 //! The fits that produce the inputs (`twice_nll` at the conditional and global minima, the
-//! Asimov data) live in the model, likelihood and fit layers.
+//! Asimov data) run on the fit layer; which fits a test needs, and how they warm-start one
+//! another, is the calculators' business (`fits.rs`, shared by both).
 
 pub mod asymptotic_calculator;
 pub mod asymptotics;
