@@ -3,7 +3,7 @@
 use crate::infer_args::classify;
 use crate::model_args::{data_for, input, ModelArgs};
 use anyhow::{anyhow, bail};
-use histfactory::infer::{hypotest, BaseDist, Calculator, HypotestOptions, TestStat, ToyOptions};
+use histfactory::infer::{hypotest, BaseDist, CalcType, HypotestOptions, TestStat, ToyOptions};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -47,8 +47,8 @@ pub fn run(args: ClsArgs) -> anyhow::Result<()> {
     let test_stat: TestStat = args.test_stat.parse().map_err(input)?;
     let base_dist: BaseDist = args.base_dist.parse().map_err(input)?;
     let calculator = match args.calc.as_str() {
-        "asymptotics" => Calculator::Asymptotics,
-        "toys" | "toybased" => Calculator::Toys(ToyOptions {
+        "asymptotics" => CalcType::Asymptotics,
+        "toys" | "toybased" => CalcType::Toys(ToyOptions {
             ntoys: args.ntoys,
             seed: args.seed,
             ..Default::default()
@@ -61,7 +61,7 @@ pub fn run(args: ClsArgs) -> anyhow::Result<()> {
         test_stat,
         base_dist,
         calculator,
-        progress: !args.json,
+        progress: crate::progress::observer(!args.json),
         ..Default::default()
     };
     let r = hypotest(&model, &data, args.poi_value, &opts).map_err(classify)?;

@@ -12,6 +12,7 @@ mod logpdf;
 mod model_args;
 mod patchset;
 mod plot;
+mod progress;
 mod prune;
 mod rename;
 mod scan;

@@ -309,7 +309,7 @@ fn brazil(a: BrazilArgs) -> anyhow::Result<()> {
         limit: histfactory::infer::UpperLimitOptions {
             level: a.level,
             hypotest: histfactory::infer::HypotestOptions {
-                progress: !c.json,
+                progress: crate::progress::observer(!c.json),
                 ..Default::default()
             },
             ..Default::default()

@@ -41,7 +41,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
         &args.par,
         &values,
         &FitOptions::default(),
-        !args.json,
+        &*crate::progress::observer(!args.json),
     )
     .map_err(classify)?;
     let i68 = s.interval(1.0).map_err(classify)?;

@@ -40,7 +40,7 @@ pub fn run(args: UpperLimitArgs) -> anyhow::Result<()> {
         level: args.level,
         rtol: args.rtol,
         hypotest: HypotestOptions {
-            progress: !args.json,
+            progress: crate::progress::observer(!args.json),
             ..Default::default()
         },
         ..Default::default()

@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use histfactory::infer::{
-    hypotest, upper_limit, Calculator, HypotestOptions, ToyOptions, UpperLimitOptions,
+    hypotest, upper_limit, CalcType, HypotestOptions, ToyOptions, UpperLimitOptions,
 };
 use histfactory::model::{Model, ModelBuilder};
 use histfactory::spec::Workspace;
@@ -44,7 +44,7 @@ fn models() -> Vec<(&'static str, Model, Vec<f64>)> {
 
 fn toys(ntoys: usize) -> HypotestOptions {
     HypotestOptions {
-        calculator: Calculator::Toys(ToyOptions {
+        calculator: CalcType::Toys(ToyOptions {
             ntoys,
             seed: 1,
             ..Default::default()

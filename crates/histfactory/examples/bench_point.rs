@@ -25,7 +25,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use histfactory::fit::{fit, FitOptions};
 use histfactory::infer::{
-    hypotest, upper_limit, Calculator, HypotestOptions, ToyOptions, UpperLimitOptions,
+    hypotest, upper_limit, CalcType, HypotestOptions, ToyOptions, UpperLimitOptions,
 };
 use histfactory::likelihood::TwiceNll;
 use histfactory::model::{Model, ModelBuilder};
@@ -64,7 +64,7 @@ fn infer_op<'a>(op: &str, l: &'a Loaded) -> Option<Box<dyn FnMut() -> Result<(),
         })),
         "toys" => Some(Box::new(move || {
             let opts = HypotestOptions {
-                calculator: Calculator::Toys(ToyOptions {
+                calculator: CalcType::Toys(ToyOptions {
                     ntoys: 1000,
                     ..Default::default()
                 }),

@@ -6,7 +6,7 @@
 mod common;
 use common::{fixtures, floats, read_json};
 use histfactory::fit::FitOptions;
-use histfactory::infer::{delta_for_cl, profile_scan};
+use histfactory::infer::{delta_for_cl, profile_scan, NoProgress};
 use histfactory::model::simple::uncorrelated_background;
 use histfactory::model::ModelBuilder;
 use histfactory::spec::Workspace;
@@ -46,7 +46,7 @@ fn scans_match_pyhf_on_combine_cards() {
             let data = model.observed_data().unwrap();
             let poi = model.poi_name().unwrap().to_string();
             let scan =
-                profile_scan(&model, &data, &poi, &r, &FitOptions::default(), false).unwrap();
+                profile_scan(&model, &data, &poi, &r, &FitOptions::default(), &NoProgress).unwrap();
             assert!(scan.converged.iter().all(|&c| c), "{card}");
             // pyhf's scan is rounded to 6 decimals and comes from SLSQP fits (agreement
             // seen: 6e-7); Combine's differs by up to 5e-5.
@@ -69,7 +69,7 @@ fn interval_from_scan() {
     let mut bounds = model.suggested_bounds();
     bounds[0] = [-5.0, 10.0];
     opts.bounds = Some(bounds);
-    let scan = profile_scan(&model, &data, "mu", &values, &opts, false).unwrap();
+    let scan = profile_scan(&model, &data, "mu", &values, &opts, &NoProgress).unwrap();
     let i68 = scan.interval(1.0).unwrap();
     assert!((i68.best - 1.0).abs() < 1e-6);
     assert!(i68.lower < 1.0 && i68.lower > -1.0, "{i68:?}");
@@ -80,7 +80,7 @@ fn interval_from_scan() {
     assert!((delta_for_cl(0.6826894921370859).unwrap() - 1.0).abs() < 1e-9);
     assert!(delta_for_cl(1.5).is_err());
     assert!(scan.interval(-1.0).is_err());
-    assert!(profile_scan(&model, &data, "nope", &values, &opts, false).is_err());
+    assert!(profile_scan(&model, &data, "nope", &values, &opts, &NoProgress).is_err());
 }
 
 /// Scanned values in any order give the same fits, value for value, as the same values
@@ -98,8 +98,8 @@ fn scan_order_does_not_matter() {
         .map(|&k| sorted[k])
         .collect();
     let opts = FitOptions::default();
-    let a = profile_scan(&model, &data, "mu", &sorted, &opts, false).unwrap();
-    let b = profile_scan(&model, &data, "mu", &shuffled, &opts, false).unwrap();
+    let a = profile_scan(&model, &data, "mu", &sorted, &opts, &NoProgress).unwrap();
+    let b = profile_scan(&model, &data, "mu", &shuffled, &opts, &NoProgress).unwrap();
     for (k, v) in shuffled.iter().enumerate() {
         let i = sorted.iter().position(|x| x == v).unwrap();
         assert!((a.twice_nll[i] - b.twice_nll[k]).abs() < 1e-8, "mu {v}");
@@ -110,10 +110,12 @@ fn scan_order_does_not_matter() {
     let other = uncorrelated_background(&[5.0], &[10.0], &[3.5]).unwrap();
     let other_data = other.data_with_auxdata(&[15.0]).unwrap();
     let free = fit(&other, &other_data, &opts).unwrap();
-    assert!(profile_scan_around(&model, &data, free, 0, &sorted, &opts, false).is_err());
+    assert!(profile_scan_around(&model, &data, free, 0, &sorted, &opts, &NoProgress).is_err());
     let free = fit(&model, &data, &opts).unwrap();
-    assert!(profile_scan_around(&model, &data, free.clone(), 3, &sorted, &opts, false).is_err());
-    assert!(profile_scan_around(&model, &data, free, 0, &[], &opts, false).is_err());
+    assert!(
+        profile_scan_around(&model, &data, free.clone(), 3, &sorted, &opts, &NoProgress).is_err()
+    );
+    assert!(profile_scan_around(&model, &data, free, 0, &[], &opts, &NoProgress).is_err());
 }
 
 /// The Brazil-band input: `hypotest_scan` (warm-started) gives the same numbers as

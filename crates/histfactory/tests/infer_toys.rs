@@ -2,7 +2,7 @@
 //! The toy calculator: agreement with the asymptotic formulas where they hold, and
 //! reproducibility from a seed whatever the number of threads.
 
-use histfactory::infer::{hypotest, Calculator, HypotestOptions, TestStat, ToyOptions};
+use histfactory::infer::{hypotest, CalcType, HypotestOptions, TestStat, ToyOptions};
 use histfactory::model::simple::uncorrelated_background;
 
 /// Large counts (signal 30, background 400 ± 20 per bin, two bins): the asymptotic regime.
@@ -14,7 +14,7 @@ fn model_and_data() -> (histfactory::model::Model, Vec<f64>) {
 
 fn toys(ntoys: usize, seed: u64) -> HypotestOptions {
     HypotestOptions {
-        calculator: Calculator::Toys(ToyOptions {
+        calculator: CalcType::Toys(ToyOptions {
             ntoys,
             seed,
             ..Default::default()

@@ -37,6 +37,7 @@
 
 use std::str::FromStr;
 
+use super::calculator::PValues;
 use super::distributions::normal_cdf;
 use super::test_statistics::TestStat;
 use super::InferError;
@@ -149,58 +150,126 @@ pub fn asymptotic_pvalues(
     base_dist: BaseDist,
 ) -> Result<AsymptoticResult, InferError> {
     let t = asymptotic_test_stat(q_obs, q_asimov, kind)?;
-    let sqrt_q_a = q_asimov.sqrt();
-    // pyhf builds both distributions with the same cut-off (−∞ or −√q_A).
-    let cutoff = match base_dist {
-        BaseDist::Normal => f64::NEG_INFINITY,
-        BaseDist::ClippedNormal => -sqrt_q_a,
-    };
-    let (clsb, clb, cls) = pvalues_at(t, sqrt_q_a, cutoff);
-
-    let mut clsb_exp = [0.0; 5];
-    let mut clb_exp = [0.0; 5];
-    let mut cls_ratio_exp = [0.0; 5];
-    for (k, &n) in EXPECTED_NSIGMA.iter().enumerate() {
-        // The b-only distribution's expected value `shift + n` (shift 0), clamped to the
-        // cut-off from below (pyhf: `where(shift + n > cutoff, shift + n, cutoff)`).
-        let t_exp = if n > cutoff { n } else { cutoff };
-        let (sb, b, s) = pvalues_at(t_exp, sqrt_q_a, cutoff);
-        clsb_exp[k] = sb;
-        clb_exp[k] = b;
-        cls_ratio_exp[k] = s;
-    }
-
-    let (cls_obs, cls_exp) = match kind {
-        TestStat::Q0 => (clsb, clsb_exp),
-        TestStat::Q | TestStat::QTilde => (cls, cls_ratio_exp),
-    };
-    Ok(AsymptoticResult {
-        test_stat: kind,
-        base_dist,
-        test_stat_value: t,
-        sqrt_q_asimov: sqrt_q_a,
-        cls_obs,
-        clsb,
-        clb,
-        cls,
-        cls_exp,
-        clsb_exp,
-        clb_exp,
-        cls_ratio_exp,
-    })
+    let dists = AsymptoticDistributions::new(q_asimov, base_dist);
+    let observed = dists.pvalues(t);
+    let expected = dists.expected_pvalues();
+    Ok(AsymptoticResult::new(kind, &dists, t, &observed, &expected))
 }
 
-/// `(CLs+b, CLb, CLs)` at `T = t` for the s+b distribution shifted by `−√q_A` and the b-only
-/// one centred on 0, both cut off at `cutoff` (NaN below it, as pyhf's
-/// `where(value >= cutoff, p, nan)`).
-fn pvalues_at(t: f64, sqrt_q_a: f64, cutoff: f64) -> (f64, f64, f64) {
-    if t.is_nan() || t < cutoff {
-        return (f64::NAN, f64::NAN, f64::NAN);
+impl AsymptoticResult {
+    /// The result from the calculator's steps: `t` and its p-values, the expected ones.
+    pub(crate) fn new(
+        kind: TestStat,
+        dists: &AsymptoticDistributions,
+        t: f64,
+        observed: &PValues,
+        expected: &[PValues; 5],
+    ) -> Self {
+        let clsb_exp = expected.map(|p| p.clsb);
+        let clb_exp = expected.map(|p| p.clb);
+        let cls_ratio_exp = expected.map(|p| p.cls);
+        let cls_exp = expected.map(|p| p.reported(kind));
+        AsymptoticResult {
+            test_stat: kind,
+            base_dist: dists.base_dist,
+            test_stat_value: t,
+            sqrt_q_asimov: dists.sqrt_q_asimov,
+            cls_obs: observed.reported(kind),
+            clsb: observed.clsb,
+            clb: observed.clb,
+            cls: observed.cls,
+            cls_exp,
+            clsb_exp,
+            clb_exp,
+            cls_ratio_exp,
+        }
     }
-    // Upper tails as Φ(−x), never 1 − Φ(x), to keep precision far in the tail.
-    let clsb = normal_cdf(-(t + sqrt_q_a));
-    let clb = normal_cdf(-t);
-    (clsb, clb, clsb / clb)
+}
+
+/// The distribution of `T` under one hypothesis: a unit normal centred on `shift`, cut off
+/// at `cutoff` (−∞, or −√q_A for [`BaseDist::ClippedNormal`]); pyhf's
+/// `AsymptoticTestStatDistribution`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NormalDistribution {
+    /// Where the distribution is centred.
+    pub shift: f64,
+    /// The cut-off below which p-values are NaN.
+    pub cutoff: f64,
+}
+
+impl NormalDistribution {
+    /// The upper-tail probability of `value`, `Φ(−(value − shift))`; NaN below the cut-off
+    /// (pyhf's `where(value >= cutoff, p, nan)`).
+    pub fn pvalue(&self, value: f64) -> f64 {
+        if value.is_nan() || value < self.cutoff {
+            return f64::NAN;
+        }
+        // Upper tails as Φ(−x), never 1 − Φ(x), to keep precision far in the tail.
+        normal_cdf(-(value - self.shift))
+    }
+
+    /// The value `nsigma` standard deviations above the centre, clamped to the cut-off
+    /// from below (pyhf: `where(shift + n > cutoff, shift + n, cutoff)`).
+    pub fn expected_value(&self, nsigma: f64) -> f64 {
+        let t = self.shift + nsigma;
+        if t > self.cutoff {
+            t
+        } else {
+            self.cutoff
+        }
+    }
+}
+
+/// The asymptotic calculator's two distributions of `T`, from `q_A`: s+b centred on
+/// `−√q_A`, background-only on 0, both with the same cut-off.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AsymptoticDistributions {
+    /// The base distribution.
+    pub base_dist: BaseDist,
+    /// `√q_A`.
+    pub sqrt_q_asimov: f64,
+    /// Under the tested (s+b) hypothesis.
+    pub signal_plus_background: NormalDistribution,
+    /// Under the background-only hypothesis.
+    pub background_only: NormalDistribution,
+}
+
+impl AsymptoticDistributions {
+    /// The distributions for `q_A = q_asimov`.
+    pub fn new(q_asimov: f64, base_dist: BaseDist) -> Self {
+        let sqrt_q_a = q_asimov.sqrt();
+        // pyhf builds both distributions with the same cut-off (−∞ or −√q_A).
+        let cutoff = match base_dist {
+            BaseDist::Normal => f64::NEG_INFINITY,
+            BaseDist::ClippedNormal => -sqrt_q_a,
+        };
+        AsymptoticDistributions {
+            base_dist,
+            sqrt_q_asimov: sqrt_q_a,
+            signal_plus_background: NormalDistribution {
+                shift: -sqrt_q_a,
+                cutoff,
+            },
+            background_only: NormalDistribution { shift: 0.0, cutoff },
+        }
+    }
+
+    /// CLs+b, CLb and CLs at `T = t`.
+    pub fn pvalues(&self, t: f64) -> PValues {
+        let clsb = self.signal_plus_background.pvalue(t);
+        let clb = self.background_only.pvalue(t);
+        PValues {
+            clsb,
+            clb,
+            cls: clsb / clb,
+        }
+    }
+
+    /// The p-values at the background-only quantiles `T = n`, `n ∈ [2, 1, 0, −1, −2]`,
+    /// which orders CLs from smallest to largest: [−2σ, −1σ, median, +1σ, +2σ].
+    pub fn expected_pvalues(&self) -> [PValues; 5] {
+        EXPECTED_NSIGMA.map(|n| self.pvalues(self.background_only.expected_value(n)))
+    }
 }
 
 fn check_q(name: &'static str, value: f64) -> Result<(), InferError> {
@@ -392,7 +461,8 @@ mod tests {
             }
         );
         // Below the cut-off a p-value is NaN.
-        assert!(pvalues_at(-2.0, 1.5, -1.5).0.is_nan());
+        let dists = AsymptoticDistributions::new(q_a, BaseDist::ClippedNormal);
+        assert!(dists.pvalues(-2.0).clsb.is_nan());
         assert_eq!(
             "clipped_normal".parse::<BaseDist>(),
             Ok(BaseDist::ClippedNormal)

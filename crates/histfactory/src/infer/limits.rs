@@ -91,7 +91,6 @@ struct Cache<'m> {
     calc: HypotestCalculator<'m>,
     tests: Vec<HypotestResult>,
     bands: Vec<ExpectedBand>,
-    bar: indicatif::ProgressBar,
 }
 
 impl Cache<'_> {
@@ -100,7 +99,7 @@ impl Cache<'_> {
             Some(i) => i,
             None => {
                 let r = self.calc.test(mu)?;
-                self.bar.inc(1);
+                self.calc.options().progress.advance(1);
                 self.tests.push(r);
                 self.tests.len() - 1
             }
@@ -123,7 +122,7 @@ impl Cache<'_> {
                 return Ok(b.cls_exp[which - 1]);
             }
             if let Some(b) = self.calc.expected_band(mu)? {
-                self.bar.inc(1);
+                self.calc.options().progress.advance(1);
                 let v = b.cls_exp[which - 1];
                 self.bands.push(b);
                 return Ok(v);
@@ -209,8 +208,10 @@ pub fn upper_limit(
         calc: HypotestCalculator::new(model, data, options.hypotest.clone())?,
         tests: Vec::new(),
         bands: Vec::new(),
-        bar: super::progress::spinner("upper limit: hypothesis tests", options.hypotest.progress),
     };
+    let progress = &options.hypotest.progress;
+    // The number of tests a root search takes is not known in advance.
+    progress.start("upper limit: hypothesis tests", None);
 
     // Widen the bracket until every curve is above `level` at `lo` and below at `hi`.
     let mut steps = 0;
@@ -259,7 +260,7 @@ pub fn upper_limit(
         }
         *limit = r.root;
     }
-    cache.bar.finish_and_clear();
+    progress.finish();
     for b in &cache.bands {
         for w in &b.warnings {
             warnings.push(format!("expected band at {}: {w}", b.poi_value));
@@ -394,7 +395,7 @@ mod tests {
             }
         }
         let toys = HypotestOptions {
-            calculator: super::super::hypotest::Calculator::Toys(Default::default()),
+            calculator: super::super::hypotest::CalcType::Toys(Default::default()),
             ..opts
         };
         let mut calc = HypotestCalculator::new(&model, &data, toys).unwrap();

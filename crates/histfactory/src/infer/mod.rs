@@ -7,6 +7,10 @@
 //!   tails (p-values of 9σ and beyond);
 //! - [`test_statistics`]: `q0`, `qmu`, `qmu_tilde`, `tmu`, `tmu_tilde` from the two fitted
 //!   `twice_nll` values;
+//! - [`calculator`]: the [`Calculator`] trait with pyhf's four steps (test statistic,
+//!   distributions, p-values, expected p-values) and [`FitPurpose`], why a test runs a fit;
+//!   [`AsymptoticCalculator`] and [`ToyCalculator`] implement it, [`hypotest()`] drives it;
+//! - [`progress`]: the [`Progress`] observer of long runs (the library draws nothing);
 //! - [`asymptotics`]: the asymptotic calculator's formulas (test statistic in "−μ̂/σ space",
 //!   CLs+b, CLb, CLs and the 5-value expected band), including the `clipped_normal` option;
 //! - [`toys`]: empirical-distribution p-values, the expected band from background-only toys,
@@ -16,35 +20,43 @@
 //!   pyhf's `linear_grid_scan`.
 //!
 //! The fits that produce the inputs (`twice_nll` at the conditional and global minima, the
-//! Asimov data) live in the model, likelihood and fit layers.
+//! Asimov data) run on the fit layer; which fits a test needs, and how they warm-start one
+//! another, is the calculators' business (`fits.rs`, shared by both).
 
+pub mod asymptotic_calculator;
 pub mod asymptotics;
+pub mod calculator;
 pub mod distributions;
+mod fits;
 pub mod hypotest;
 pub mod intervals;
 pub mod limits;
-mod progress;
+pub mod progress;
 pub mod scan;
 pub mod test_statistics;
 pub mod toms748;
 pub mod toy_calculator;
 pub mod toys;
 
+pub use asymptotic_calculator::AsymptoticCalculator;
 pub use asymptotics::{
-    asymptotic_pvalues, asymptotic_test_stat, AsymptoticResult, BaseDist, EXPECTED_NSIGMA,
+    asymptotic_pvalues, asymptotic_test_stat, AsymptoticDistributions, AsymptoticResult, BaseDist,
+    NormalDistribution, EXPECTED_NSIGMA,
 };
+pub use calculator::{Calculator, CalculatorDetails, FitPurpose, ObservedStatistic, PValues};
 pub use distributions::{normal_cdf, normal_sf};
 pub use hypotest::AsimovFits;
 pub use hypotest::{
-    hypotest, hypotest_scan, Calculator, HypotestCalculator, HypotestFits, HypotestOptions,
-    HypotestResult,
+    hypotest, hypotest_scan, hypotest_with, CalcType, HypotestCalculator, HypotestFits,
+    HypotestOptions, HypotestResult,
 };
 pub use intervals::{crossing, interp, upper_limit_from_grid, GridUpperLimit};
 pub use limits::{upper_limit, upper_limit_grid, UpperLimit, UpperLimitOptions};
+pub use progress::{NoProgress, Progress, SharedProgress};
 pub use scan::{delta_for_cl, profile_scan, profile_scan_around, ProfileScan, ScanInterval};
 pub use test_statistics::{q0, qmu, qmu_tilde, tmu, tmu_tilde, TestStat};
 pub use toms748::{toms748, toms748_try, Toms748Options, Toms748Result};
-pub use toy_calculator::{sample_toy, ToyOptions, ToyResult};
+pub use toy_calculator::{sample_toy, ToyCalculator, ToyOptions, ToyResult};
 pub use toys::{
     empirical_pvalue, percentiles, sample_normal, sample_poisson, toy_expected_band, toy_pvalues,
     toy_rng, ToyExpectedBand, ToyPValues, NORMAL_PERCENTILES,

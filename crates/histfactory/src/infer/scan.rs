@@ -6,13 +6,13 @@
 //! point's, if one went lower: the free fit then missed the global minimum).
 //!
 //! ```
-//! use histfactory::infer::profile_scan;
+//! use histfactory::infer::{profile_scan, NoProgress};
 //! use histfactory::fit::FitOptions;
 //! use histfactory::model::simple::uncorrelated_background;
 //! let model = uncorrelated_background(&[5.0], &[10.0], &[3.5])?;
 //! let data = model.data_with_auxdata(&[15.0])?;
 //! let values: Vec<f64> = (0..=40).map(|i| i as f64 * 0.1).collect();
-//! let scan = profile_scan(&model, &data, "mu", &values, &FitOptions::default(), false)?;
+//! let scan = profile_scan(&model, &data, "mu", &values, &FitOptions::default(), &NoProgress)?;
 //! let interval = scan.interval(1.0)?; // Δ = 1: the 68.3% CL interval
 //! assert_eq!(interval.best, 1.0);
 //! assert!((interval.upper - 2.054).abs() < 1e-3);
@@ -21,6 +21,7 @@
 //! # Ok::<(), histfactory::Error>(())
 //! ```
 
+use super::progress::Progress;
 use super::InferError;
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::model::Model;
@@ -71,7 +72,7 @@ pub fn profile_scan(
     par: &str,
     values: &[f64],
     options: &FitOptions,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Result<ProfileScan, InferError> {
     let index = model
         .par_index(par)
@@ -105,7 +106,7 @@ pub fn profile_scan_around(
     index: usize,
     values: &[f64],
     options: &FitOptions,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Result<ProfileScan, InferError> {
     let n = model.n_pars();
     if index >= n || free.bestfit.len() != n {
@@ -132,7 +133,7 @@ pub fn profile_scan_around(
             d(a).total_cmp(&d(b))
         })
         .unwrap_or(0);
-    let bar = super::progress::bar(values.len() as u64, "profile scan", progress);
+    progress.start("profile scan", Some(values.len() as u64));
     let chain = |idx: Vec<usize>| -> Result<Vec<(usize, FitResult)>, InferError> {
         let mut warm = free.bestfit.clone();
         let mut out = Vec::with_capacity(idx.len());
@@ -154,7 +155,7 @@ pub fn profile_scan_around(
             if r.converged {
                 warm.clone_from(&r.bestfit);
             }
-            bar.inc(1);
+            progress.advance(1);
             out.push((i, r));
         }
         Ok(out)
@@ -163,7 +164,7 @@ pub fn profile_scan_around(
         || chain(order[start..].to_vec()),
         || chain(order[..start].iter().rev().copied().collect()),
     );
-    bar.finish_and_clear();
+    progress.finish();
     let mut fits: Vec<(usize, FitResult)> = up?.into_iter().chain(down?).collect();
     fits.sort_by_key(|f| f.0);
     let twice_nll: Vec<f64> = fits.iter().map(|f| f.1.twice_nll).collect();

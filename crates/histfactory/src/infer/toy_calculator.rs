@@ -1,5 +1,9 @@
-//! The toy calculator's model-level part: sampling pseudo-data from the full model and
-//! evaluating the test statistic on each toy with two fits, in parallel.
+//! The toy calculator (pyhf `ToyCalculator`): sampling pseudo-data from the full model
+//! and evaluating the test statistic on each toy with two fits, in parallel; the toys'
+//! values are the test statistic's empirical distributions.
+//!
+//! s+b toys are drawn at the conditional MLE of the tested value, b-only toys at the
+//! conditional MLE of the Asimov value (0, or 1 for `q0`), as pyhf (PR #1610).
 //!
 //! Toys are drawn as pyhf's `model.make_pdf(pars).sample()`: main bins Poisson around the
 //! expected rates, auxiliary data Normal around the parameter (width σ of the constraint)
@@ -10,13 +14,19 @@
 //! results are identical whatever the number of rayon threads, and a run with more toys
 //! extends a run with fewer.
 
+use std::sync::Arc;
+
 use rand::Rng;
 use rayon::prelude::*;
 
+use super::calculator::{Calculator, CalculatorDetails, FitPurpose, ObservedStatistic, PValues};
+use super::fits::{fit_poi, observed_fits, DataFits, FitSetup};
+use super::hypotest::{HypotestFits, HypotestOptions};
+use super::progress::{Progress, SharedProgress};
 use super::test_statistics::TestStat;
-use super::toys::{sample_normal, sample_poisson, toy_rng};
+use super::toys::{sample_normal, sample_poisson, toy_expected_band, toy_pvalues, toy_rng};
 use super::InferError;
-use crate::fit::{fit, fixed_poi_fit, FitOptions};
+use crate::fit::{fit, fixed_poi_fit, FitOptions, FitResult};
 use crate::model::{ConstraintTerm, Model};
 
 /// The EDM accepted at the rounding floor of toy fits (see
@@ -140,7 +150,7 @@ pub(crate) fn run_toys(
     stat: TestStat,
     fit_opts: &FitOptions,
     toy_opts: &ToyOptions,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Result<ToyResult, InferError> {
     if toy_opts.ntoys == 0 {
         return Err(InferError::InvalidArgument {
@@ -165,7 +175,7 @@ pub(crate) fn run_toys(
     let mut b_opts = opts;
     b_opts.minimizer.initial_hessian = generator_hessian(model, b_pars)?;
     let n = toy_opts.ntoys;
-    let bar = super::progress::bar(2 * n as u64, "toys", progress);
+    progress.start("toys", Some(2 * n as u64));
     // Index 2i: s+b toy i; 2i + 1: b-only toy i.
     let results: Vec<Result<(f64, usize), InferError>> = (0..2 * n)
         .into_par_iter()
@@ -178,11 +188,11 @@ pub(crate) fn run_toys(
             let mut rng = toy_rng(toy_opts.seed, k as u64);
             let toy = sample_toy(model, pars, &mut rng)?;
             let r = toy_test_stat(model, &toy, pars, mu, stat, opts);
-            bar.inc(1);
+            progress.advance(1);
             r
         })
         .collect();
-    bar.finish_and_clear();
+    progress.finish();
     let mut sb = Vec::with_capacity(n);
     let mut b = Vec::with_capacity(n);
     let mut n_not_converged = 0;
@@ -202,6 +212,141 @@ pub(crate) fn run_toys(
         b_test_stats: b,
         n_not_converged,
     })
+}
+
+/// Hypothesis tests of one model and data set with pseudo-experiments.
+#[derive(Debug)]
+pub struct ToyCalculator<'m> {
+    setup: FitSetup<'m>,
+    test_stat: TestStat,
+    toys: ToyOptions,
+    observed: DataFits<'m>,
+    progress: SharedProgress,
+}
+
+impl<'m> ToyCalculator<'m> {
+    /// A calculator for `model` and `data` (main bins then auxdata) with the test
+    /// statistic, fit options and progress observer of `options`, running toys as `toys`
+    /// says.
+    ///
+    /// # Errors
+    /// [`InferError::Poi`] if the model has no POI or the options fix it.
+    pub fn new(
+        model: &'m Model,
+        data: &[f64],
+        options: &HypotestOptions,
+        toys: ToyOptions,
+    ) -> Result<Self, InferError> {
+        let setup = FitSetup::new(model, options.fit.clone())?;
+        let observed = DataFits::new(&setup, Arc::new(data.to_vec()));
+        Ok(ToyCalculator {
+            setup,
+            test_stat: options.test_stat,
+            toys,
+            observed,
+            progress: options.progress.clone(),
+        })
+    }
+
+    /// The free fit to the observed data (done once).
+    ///
+    /// # Errors
+    /// [`InferError::Fit`] if the fit cannot be run.
+    pub fn free_fit(&mut self) -> Result<Arc<FitResult>, InferError> {
+        self.observed
+            .free_fit(&self.setup, None, FitPurpose::FreeObserved)
+    }
+}
+
+impl Calculator for ToyCalculator<'_> {
+    /// The toys' test statistics: the empirical distributions.
+    type Distributions = ToyResult;
+
+    /// The free and fixed-POI fits to the observed data; the value is `q_obs`.
+    fn test_statistic(&mut self, poi_value: f64) -> Result<ObservedStatistic, InferError> {
+        let stat = self.test_stat;
+        let mu_fit = fit_poi(stat, poi_value)?;
+        let (free, fixed, q_obs, warnings) =
+            observed_fits(&self.setup, &mut self.observed, stat, mu_fit)?;
+        Ok(ObservedStatistic {
+            poi_value,
+            test_stat: stat,
+            value: q_obs,
+            q_obs,
+            q_asimov: f64::NAN,
+            fits: HypotestFits {
+                free,
+                fixed,
+                asimov: None,
+            },
+            warnings,
+        })
+    }
+
+    /// The fits generating the toys, then both ensembles.
+    fn distributions(&mut self, observed: &ObservedStatistic) -> Result<ToyResult, InferError> {
+        let stat = self.test_stat;
+        let poi_value = observed.poi_value;
+        let mu_fit = fit_poi(stat, poi_value)?;
+        let HypotestFits { free, fixed, .. } = &observed.fits;
+        // For q0 the test's fixed fit is at 0, not at the tested value.
+        let sb_pars = if mu_fit == poi_value {
+            fixed.bestfit.clone()
+        } else {
+            self.observed
+                .other_fit(
+                    &self.setup,
+                    poi_value,
+                    &fixed.bestfit,
+                    FitPurpose::SignalPlusBackgroundToys,
+                )?
+                .bestfit
+        };
+        let b_fit = self.observed.other_fit(
+            &self.setup,
+            stat.asimov_mu(),
+            &free.bestfit,
+            FitPurpose::BackgroundOnlyToys,
+        )?;
+        run_toys(
+            self.setup.model,
+            &sb_pars,
+            &b_fit.bestfit,
+            mu_fit,
+            stat,
+            &self.setup.options,
+            &self.toys,
+            &*self.progress,
+        )
+    }
+
+    fn pvalues(&self, value: f64, toys: &ToyResult) -> Result<PValues, InferError> {
+        let p = toy_pvalues(&toys.sb_test_stats, &toys.b_test_stats, value)?;
+        Ok(PValues {
+            clsb: p.clsb,
+            clb: p.clb,
+            cls: p.cls,
+        })
+    }
+
+    fn expected_pvalues(&self, toys: &ToyResult) -> Result<[PValues; 5], InferError> {
+        let band = toy_expected_band(&toys.sb_test_stats, &toys.b_test_stats)?;
+        Ok(std::array::from_fn(|k| PValues {
+            clsb: band.clsb[k],
+            clb: band.clb[k],
+            cls: band.cls[k],
+        }))
+    }
+
+    fn details(
+        &self,
+        _observed: &ObservedStatistic,
+        toys: ToyResult,
+        _pvalues: &PValues,
+        _expected: &[PValues; 5],
+    ) -> CalculatorDetails {
+        CalculatorDetails::Toys(toys)
+    }
 }
 
 /// The Hessian of twice_nll at `pars` for the data they predict (main and auxiliary): what

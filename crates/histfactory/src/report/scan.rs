@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::fit::{FitOptions, FitResult};
-use crate::infer::profile_scan_around;
+use crate::infer::{profile_scan_around, NoProgress};
 use crate::model::Model;
 
 use super::common::{check_fit, check_range, default_range, linspace, par_index};
@@ -91,10 +91,19 @@ pub fn scan(
         fixed: Some(fit.fixed.clone()),
         ..Default::default()
     };
-    let scan =
-        profile_scan_around(model, data, fit.clone(), ip, &values, &fit_opts, false).map_err(
-            ReportError::infer(format!("profile scan of {}", model.par_names()[ip])),
-        )?;
+    let scan = profile_scan_around(
+        model,
+        data,
+        fit.clone(),
+        ip,
+        &values,
+        &fit_opts,
+        &NoProgress,
+    )
+    .map_err(ReportError::infer(format!(
+        "profile scan of {}",
+        model.par_names()[ip]
+    )))?;
     Ok(ScanReport {
         par: scan.par,
         par_index: ip,
