@@ -12,6 +12,7 @@ Only the standard library is needed.
 """
 
 import argparse
+import gzip
 import json
 import os
 import statistics
@@ -84,7 +85,14 @@ def workspace_path(name, tmp):
         with open(path, "w") as f:
             json.dump(SEED, f)
         return path
-    return WORKSPACES[name]
+    path = WORKSPACES[name]
+    if path.endswith(".gz"):
+        # bench_point reads plain JSON text.
+        plain = os.path.join(tmp, name + ".json")
+        with gzip.open(path, "rb") as f, open(plain, "wb") as out:
+            out.write(f.read())
+        return plain
+    return path
 
 
 def main():

@@ -5,6 +5,7 @@
 //! allocate). nalgebra is used only for the eigen-decomposition fallback of
 //! [`covariance_from_hessian`], which runs once per fit.
 
+use crate::simd::dispatch;
 use nalgebra::{DMatrix, SymmetricEigen};
 
 /// In-place Cholesky factorisation `A = L L^T` of the leading `m x m` block of `a`
@@ -55,40 +56,31 @@ pub(crate) fn cholesky_solve(l: &[f64], m: usize, b: &mut [f64]) {
     }
 }
 
-/// Cholesky factorisation of a principal submatrix in the upper triangle of the matrix's
-/// own buffer, the matrix itself kept in its strict lower triangle and a diagonal vector:
-/// one `n * n` buffer instead of a matrix and a copy to factorise.
-///
-/// Layout ("split" storage, stride `n`): the symmetric matrix `A` is its strict lower
-/// triangle (`A[i][j]`, `i > j`, at `i * n + j`, never written here) plus `diag`. The factor
-/// `U` of `A_FF` (`UᵀU = A_FF + shift I`, `F = idx` increasing, `k = idx.len()`) has its row
-/// `a` at row `idx[a]` of the buffer, right-aligned: `U[a][b]` (`b >= a`) at
-/// `idx[a] * n + (n - k) + b`, which is on or right of the diagonal because
-/// `idx[a] <= a + (n - k)`. `Uᵀ` is the lower factor `L` of `cholesky_in_place` (the
-/// tests' reference), and it is computed with the same operations in the same order (each
-/// entry's products subtracted in increasing order, then one division or square root), so
-/// it is bit-identical to it; the row updates run along contiguous rows, which vectorises.
-///
-/// Returns `false` if `A_FF + shift I` is not (numerically) positive definite.
-pub(crate) fn factor_upper(
-    buf: &mut [f64],
-    n: usize,
-    idx: &[usize],
-    diag: &[f64],
-    shift: f64,
-) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx")]
-        unsafe fn avx(buf: &mut [f64], n: usize, idx: &[usize], diag: &[f64], shift: f64) -> bool {
-            factor_upper_in(buf, n, idx, diag, shift)
-        }
-        if has_avx(idx.len()) {
-            // SAFETY: the CPU supports AVX, checked just above.
-            return unsafe { avx(buf, n, idx, diag, shift) };
-        }
+dispatch! {
+    /// Cholesky factorisation of a principal submatrix in the upper triangle of the matrix's
+    /// own buffer, the matrix itself kept in its strict lower triangle and a diagonal vector:
+    /// one `n * n` buffer instead of a matrix and a copy to factorise.
+    ///
+    /// Layout ("split" storage, stride `n`): the symmetric matrix `A` is its strict lower
+    /// triangle (`A[i][j]`, `i > j`, at `i * n + j`, never written here) plus `diag`. The factor
+    /// `U` of `A_FF` (`UᵀU = A_FF + shift I`, `F = idx` increasing, `k = idx.len()`) has its row
+    /// `a` at row `idx[a]` of the buffer, right-aligned: `U[a][b]` (`b >= a`) at
+    /// `idx[a] * n + (n - k) + b`, which is on or right of the diagonal because
+    /// `idx[a] <= a + (n - k)`. `Uᵀ` is the lower factor `L` of `cholesky_in_place` (the
+    /// tests' reference), and it is computed with the same operations in the same order (each
+    /// entry's products subtracted in increasing order, then one division or square root), so
+    /// it is bit-identical to it; the row updates run along contiguous rows, which vectorises.
+    ///
+    /// Returns `false` if `A_FF + shift I` is not (numerically) positive definite.
+    pub(crate) fn factor_upper(
+        buf: &mut [f64],
+        n: usize,
+        idx: &[usize],
+        diag: &[f64],
+        shift: f64,
+    ) -> bool {
+        "avx" if idx.len() >= AVX_MIN_K => factor_upper_in(buf, n, idx, diag, shift)
     }
-    factor_upper_in(buf, n, idx, diag, shift)
 }
 
 /// [`factor_upper`]'s body, inlined into its AVX and baseline versions.
@@ -288,29 +280,28 @@ impl PackedFactor {
     }
 }
 
-/// The inverse `scale A^-1` of the matrix whose factor [`factor_upper`] left in `buf`,
-/// over the parameters `keep`: its strict lower triangle into `buf` (which the factor, on
-/// or right of the diagonal, does not occupy) and its diagonal into `diag`, four columns
-/// at a time ([`inverse_columns`]).
-fn invert_factored(buf: &mut [f64], n: usize, keep: &[usize], scale: f64, diag: &mut [f64]) {
+dispatch! {
+    /// The inverse `scale A^-1` of the matrix whose factor [`factor_upper`] left in `buf`,
+    /// over the parameters `keep`: its strict lower triangle into `buf` (which the factor, on
+    /// or right of the diagonal, does not occupy) and its diagonal into `diag`, four columns
+    /// at a time ([`inverse_columns`]).
+    fn invert_factored(buf: &mut [f64], n: usize, keep: &[usize], scale: f64, diag: &mut [f64]) {
+        "avx" if keep.len() >= AVX_MIN_K => invert_factored_in(buf, n, keep, scale, diag)
+    }
+}
+
+/// [`invert_factored`]'s body, inlined into its AVX and baseline versions.
+#[inline(always)]
+fn invert_factored_in(buf: &mut [f64], n: usize, keep: &[usize], scale: f64, diag: &mut [f64]) {
     diag.fill(0.0);
     let k = keep.len();
     let off = n - k;
     let mut cols = vec![[0.0; COLS]; k];
-    let avx = has_avx(k);
     for b0 in (0..k).step_by(COLS) {
         let row = |a: usize| {
             let start = keep[a] * n + off;
             &buf[start + a..start + k]
         };
-        #[cfg(target_arch = "x86_64")]
-        if avx {
-            // SAFETY: the CPU supports AVX (`has_avx`).
-            unsafe { inverse_columns_avx(row, k, b0, &mut cols) };
-        } else {
-            inverse_columns(row, k, b0, &mut cols);
-        }
-        #[cfg(not(target_arch = "x86_64"))]
         inverse_columns(row, k, b0, &mut cols);
         for l in 0..COLS.min(k - b0) {
             let (b, j) = (b0 + l, keep[b0 + l]);
@@ -320,18 +311,6 @@ fn invert_factored(buf: &mut [f64], n: usize, keep: &[usize], scale: f64, diag: 
             diag[j] = scale * cols[b][l];
         }
     }
-}
-
-/// [`inverse_columns`] compiled for AVX (see [`has_avx`]).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn inverse_columns_avx<'r>(
-    row: impl Fn(usize) -> &'r [f64],
-    k: usize,
-    b0: usize,
-    cols: &mut [[f64; COLS]],
-) {
-    inverse_columns(row, k, b0, cols)
 }
 
 /// Columns solved side by side in [`inverse_columns`].
@@ -384,25 +363,11 @@ fn inverse_columns<'r>(
     }
 }
 
-/// Whether the dense loops on `k` parameters run their AVX versions ([`factor_upper`],
-/// [`invert_factored`]): twice the width of the packed multiplies and subtractions. No
-/// FMA: every operation rounds as in the baseline, so results are bit-identical on every
-/// machine. Each AVX version is a `#[target_feature]` function calling the
-/// `#[inline(always)]` body directly; a closure passed to one was compiled on its own,
-/// without AVX. Below `AVX_MIN_K` parameters the rows are too short to gain, and the
-/// detour cost the smallest models' hypotests 4%.
-fn has_avx(k: usize) -> bool {
-    const AVX_MIN_K: usize = 16;
-    #[cfg(target_arch = "x86_64")]
-    {
-        k >= AVX_MIN_K && std::arch::is_x86_feature_detected!("avx")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = k;
-        false
-    }
-}
+/// The fewest parameters for which the dense loops ([`factor_upper`], [`invert_factored`])
+/// run their AVX versions (twice the width of the packed multiplies and subtractions; no
+/// FMA, so bit-identical on every machine; see [`crate::simd`]). Below it the rows are too
+/// short to gain, and the detour cost the smallest models' hypotests 4%.
+const AVX_MIN_K: usize = 16;
 
 /// The covariance from its strict lower triangle (kept parameters) in `buf` and its
 /// diagonal: zero rows and columns for the parameters not kept, the upper triangle

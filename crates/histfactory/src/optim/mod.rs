@@ -2,7 +2,8 @@
 //! Newton polish on the exact Hessian.
 //!
 //! A leaf of the crate: it knows nothing of channels, models or likelihoods, and imports
-//! nothing from the rest of the crate. The likelihood layer implements [`Objective`] for
+//! nothing from the rest of the crate but the CPU-feature dispatch of [`crate::simd`], a
+//! utility below every layer. The likelihood layer implements [`Objective`] for
 //! `twice_nll`; the fit layer (`crate::fit`) runs this minimiser on it, adding starting
 //! points, restarts, kink handling and the results a physicist reads. Its errors are
 //! [`OptimError`] (bad inputs only: a minimisation that fails to converge is an outcome,
