@@ -24,32 +24,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "fixtures")
 
-SEED = {
-    "channels": [
-        {
-            "name": "singlechannel",
-            "samples": [
-                {
-                    "name": "signal",
-                    "data": [5.0],
-                    "modifiers": [{"name": "mu", "type": "normfactor", "data": None}],
-                },
-                {
-                    "name": "background",
-                    "data": [10.0],
-                    "modifiers": [
-                        {"name": "uncorr_bkguncrt", "type": "shapesys", "data": [3.5]}
-                    ],
-                },
-            ],
-        }
-    ],
-    "observations": [{"name": "singlechannel", "data": [15.0]}],
-    "measurements": [{"name": "Measurement", "config": {"poi": "mu", "parameters": []}}],
-    "version": "1.0.0",
-}
-
 WORKSPACES = {
+    "seed": os.path.join(FIX, "reference", "workspaces", "seed_model.json"),
     "1Lbb": os.path.join(FIX, "reference", "workspaces", "1Lbb_C1N2_Wh_hbb_700_400.json"),
     "synth_30": os.path.join(FIX, "synth", "synth_30.json"),
     "synth_200": os.path.join(FIX, "synth", "synth_200.json"),
@@ -80,11 +56,6 @@ class Server:
 
 
 def workspace_path(name, tmp):
-    if name == "seed":
-        path = os.path.join(tmp, "seed.json")
-        with open(path, "w") as f:
-            json.dump(SEED, f)
-        return path
     path = WORKSPACES[name]
     if path.endswith(".gz"):
         # bench_point reads plain JSON text.

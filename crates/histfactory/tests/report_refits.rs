@@ -3,33 +3,15 @@
 //! on real workspaces in `fixtures/reference/workspaces/`, checked against independent
 //! fits, the inference layer and pyhf. See issue 6.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{close, fitted_reference as setup, reference_workspace as workspace_path};
+use std::path::Path;
 use std::time::Instant;
 
-use histfactory::fit::{fit, fixed_poi_fit, FitOptions, FitResult};
-use histfactory::model::{Model, ModelBuilder};
+use histfactory::fit::{fit, fixed_poi_fit, FitOptions};
+use histfactory::model::ModelBuilder;
 use histfactory::report::{self, ReportError};
 use histfactory::spec::Workspace;
-
-fn workspace_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/reference/workspaces")
-        .join(name)
-}
-
-/// Model, observed data and the free fit of a reference workspace.
-fn setup(name: &str) -> (Model, Vec<f64>, FitResult) {
-    let ws = Workspace::from_path(&workspace_path(name)).expect("workspace parses");
-    let model = ModelBuilder::new(&ws).build().expect("model builds");
-    let data = model.observed_data().expect("observed data");
-    let result = fit(&model, &data, &FitOptions::default()).expect("fit runs");
-    assert!(result.converged, "{name}: {}", result.status);
-    (model, data, result)
-}
-
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * (1.0 + b.abs())
-}
 
 #[test]
 fn scan_of_the_poi_matches_independent_fixed_poi_fits() {

@@ -4,32 +4,11 @@
 //! checked against the fit they came from and against independent computations.
 //! See issue 6.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{close, fitted_reference as setup};
 
-use histfactory::fit::{fit, FitOptions, FitResult};
-use histfactory::model::{Model, ModelBuilder};
 use histfactory::report::{self, ReportError};
-use histfactory::spec::{ModifierKind, Workspace};
-
-fn workspace_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/reference/workspaces")
-        .join(name)
-}
-
-/// Model, observed data and the free fit of a reference workspace.
-fn setup(name: &str) -> (Model, Vec<f64>, FitResult) {
-    let ws = Workspace::from_path(&workspace_path(name)).expect("workspace parses");
-    let model = ModelBuilder::new(&ws).build().expect("model builds");
-    let data = model.observed_data().expect("observed data");
-    let result = fit(&model, &data, &FitOptions::default()).expect("fit runs");
-    assert!(result.converged, "{name}: {}", result.status);
-    (model, data, result)
-}
-
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * (1.0 + b.abs())
-}
+use histfactory::spec::ModifierKind;
 
 #[test]
 fn gradient_map_of_the_seed_model_is_the_logpdf_around_the_fit() {

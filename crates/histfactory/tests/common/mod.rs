@@ -109,3 +109,24 @@ pub fn num(x: &Value) -> f64 {
         _ => x.as_f64().expect("number"),
     }
 }
+
+/// A workspace of `fixtures/reference/workspaces/`.
+pub fn reference_workspace(name: &str) -> PathBuf {
+    fixtures().join("reference/workspaces").join(name)
+}
+
+/// Model, observed data and the free fit of a reference workspace.
+pub fn fitted_reference(name: &str) -> (Model, Vec<f64>, histfactory::fit::FitResult) {
+    use histfactory::fit::{fit, FitOptions};
+    let ws = Workspace::from_path(&reference_workspace(name)).expect("workspace parses");
+    let model = ModelBuilder::new(&ws).build().expect("model builds");
+    let data = model.observed_data().expect("observed data");
+    let result = fit(&model, &data, &FitOptions::default()).expect("fit runs");
+    assert!(result.converged, "{name}: {}", result.status);
+    (model, data, result)
+}
+
+/// `a` within `tol` of `b`, relative to `1 + |b|`.
+pub fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + b.abs())
+}
