@@ -1,7 +1,7 @@
 //! Poisson log-probabilities without cancellation, at any count.
 //!
 //! pyhf writes a Poisson term as `n ln λ − λ − lnΓ(n+1)`: three terms of size `n ln n`
-//! that cancel to something of order `ln n`. With `n = 1e9` the sum loses seven digits,
+//! that cancel to something of order `ln n`. With `n = 1e9` the sum loses nine digits,
 //! and a shapesys constraint with `τ = 1.6e11` (a 0.1% uncertainty on 400 events) moves
 //! in steps of `τ ε ≈ 1e-5` as its parameter changes: the gradient by finite differences
 //! is exactly zero, and fits stop with a failed line search. Here the same term is
@@ -61,7 +61,7 @@ pub(crate) fn log1pmx_poly<T: Scalar>(f: T) -> T {
 #[inline(always)]
 pub(crate) fn log1pmx<T: Scalar>(f: T, ratio: T) -> T {
     let x = f.re();
-    if x >= POLY_RANGE.0 && x <= POLY_RANGE.1 {
+    if (POLY_RANGE.0..=POLY_RANGE.1).contains(&x) {
         log1pmx_poly(f)
     } else {
         ratio.ln() - f
