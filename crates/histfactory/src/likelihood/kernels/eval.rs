@@ -15,14 +15,23 @@
 use super::histosys::HistoWork;
 use super::hooks::KernelScalar;
 use super::normsys::NormSysWork;
+use super::poisson::ln_stirling_remainder;
 use crate::model::{ConstraintTerm, Model};
 
 /// Data prepared once for repeated evaluation: main counts, auxdata, and the constant
-/// terms (`-lgamma(n+1)`, Gaussian normalisations) summed.
+/// terms summed (Gaussian normalisations and, per Poisson term, the data-only part
+/// `n ln n − n − lnΓ(n+1)` of `n ln λ − λ − lnΓ(n+1)`; see [`poisson`](super::poisson)).
 #[derive(Clone, Debug)]
 pub struct Dataset {
     pub(crate) main: Vec<f64>,
+    /// `1/n` per main count (zero where `n` is not positive): the main terms are
+    /// evaluated in `f = (λ − n)/n`.
+    pub(crate) inv_main: Vec<f64>,
     pub(crate) aux: Vec<f64>,
+    /// Per constraint term: for a Poisson term with positive auxdata `a`, `factor / a`, so
+    /// that `λ/a = γ · factor/a` is exactly `γ` where `a = factor` (nominal auxdata);
+    /// unused otherwise.
+    pub(crate) aux_scale: Vec<f64>,
     pub(crate) constant: f64,
 }
 
@@ -31,17 +40,27 @@ impl Dataset {
     /// have been checked.
     pub(crate) fn new(model: &Model, data: &[f64]) -> Dataset {
         let (main, aux) = data.split_at(model.n_main);
-        let mut constant: f64 = main.iter().map(|&n| -libm::lgamma(n + 1.0)).sum();
+        let mut constant: f64 = main.iter().map(|&n| ln_stirling_remainder(n)).sum();
+        let mut aux_scale = Vec::with_capacity(aux.len());
         for (term, &a) in model.constraints.iter().zip(aux) {
-            constant += match term {
+            let (c, scale) = match term {
                 // -log(sigma sqrt(2 pi)), as pyhf's normal_logpdf prefactor
-                ConstraintTerm::Gauss(g) => -(g.sigma * (2.0 * std::f64::consts::PI).sqrt()).ln(),
-                ConstraintTerm::Poisson(_) => -libm::lgamma(a + 1.0),
+                ConstraintTerm::Gauss(g) => {
+                    (-(g.sigma * (2.0 * std::f64::consts::PI).sqrt()).ln(), 0.0)
+                }
+                ConstraintTerm::Poisson(t) => (ln_stirling_remainder(a), t.factor / a),
             };
+            constant += c;
+            aux_scale.push(scale);
         }
         Dataset {
             main: main.to_vec(),
+            inv_main: main
+                .iter()
+                .map(|&n| if n > 0.0 { 1.0 / n } else { 0.0 })
+                .collect(),
             aux: aux.to_vec(),
+            aux_scale,
             constant,
         }
     }
@@ -335,12 +354,27 @@ pub(crate) fn logpdf_inline<T: KernelScalar>(
     rates(model, pars, s);
     let b = s.sizes.split(&mut s.buf);
     let mut logp = T::cst(data.constant);
-    // Continuous Poisson: xlogy(n, nu) - nu; xlogy(0, nu) = 0 even for nu <= 0.
-    for ((nu, &n), w) in b.rates.iter().zip(&data.main).zip(b.adj.iter_mut()) {
-        if n == 0.0 {
+    // Hot: once per main bin. The continuous Poisson `n ln nu - nu` less its data-only
+    // part (in `data.constant`), as `n (ln(1+f) - f)` with `f = (nu - n)/n`: no digits
+    // cancel at large counts (see `poisson`). `nu - n` is exact near `n`, so the adjoint
+    // `n/nu - 1` is written `(n - nu)/nu` for the same reason.
+    for (((nu, &n), &inv_n), w) in b
+        .rates
+        .iter()
+        .zip(&data.main)
+        .zip(&data.inv_main)
+        .zip(b.adj.iter_mut())
+    {
+        if n > 0.0 {
+            let diff = *nu - T::cst(n);
+            logp += T::log1pmx(diff.scale(inv_n), nu.scale(inv_n)).scale(n);
+            *w = -(diff / *nu);
+        } else if n == 0.0 {
+            // xlogy(0, nu) = 0 even for nu <= 0.
             logp -= *nu;
             *w = T::cst(-1.0);
         } else {
+            // Negative or NaN counts (invalid data): pyhf's form, as pyhf evaluates them.
             logp += nu.ln().scale(n) - *nu;
             *w = T::cst(n) / *nu - T::cst(1.0);
         }
@@ -353,7 +387,7 @@ pub(crate) fn logpdf_inline<T: KernelScalar>(
         }
     }
     let mut grad = grad;
-    for (term, &a) in model.constraints.iter().zip(&data.aux) {
+    for ((term, &a), &aux_scale) in model.constraints.iter().zip(&data.aux).zip(&data.aux_scale) {
         match term {
             ConstraintTerm::Gauss(g) => {
                 let theta = pars[g.param];
@@ -365,13 +399,25 @@ pub(crate) fn logpdf_inline<T: KernelScalar>(
                 }
             }
             ConstraintTerm::Poisson(t) => {
-                let lam = pars[t.param].scale(t.factor);
-                if a == 0.0 {
-                    logp -= lam;
+                let gamma = pars[t.param];
+                if a > 0.0 {
+                    // As the main terms, in `f = lam/a - 1`: with nominal auxdata
+                    // (`a = factor = tau`, up to 1e12 for small shapesys
+                    // uncertainties) `lam/a` is `gamma` itself and `f` is exact.
+                    let ratio = gamma.scale(aux_scale);
+                    let f = ratio - T::cst(1.0);
+                    logp += T::log1pmx(f, ratio).scale(a);
+                    if let Some(gr) = grad.as_deref_mut() {
+                        // d/dgamma [a ln(gamma factor) - gamma factor] = -a f / gamma
+                        gr[t.param] -= (f / gamma).scale(a);
+                    }
+                } else if a == 0.0 {
+                    logp -= gamma.scale(t.factor);
                     if let Some(gr) = grad.as_deref_mut() {
                         gr[t.param] -= T::cst(t.factor);
                     }
                 } else {
+                    let lam = gamma.scale(t.factor);
                     logp += lam.ln().scale(a) - lam;
                     if let Some(gr) = grad.as_deref_mut() {
                         gr[t.param] += (T::cst(a) / lam - T::cst(1.0)).scale(t.factor);

@@ -3,6 +3,7 @@
 //! faster ones. Kept apart from [`Scalar`] so that the number types' arithmetic knows
 //! nothing of the kernels.
 
+use super::poisson;
 use super::poly6;
 use super::scalar::Scalar;
 use num_dual::Dual64;
@@ -44,6 +45,13 @@ pub(crate) trait KernelScalar: Scalar {
     #[inline]
     fn poly6_log_derivs(c: &[Vec<f64>; 6], x: &[Self], v: &[Self], out: &mut [Self]) {
         poly6::log_derivs_in(c, x, v, out)
+    }
+    /// `ln(ratio) − f` with `ratio = 1 + f`, the Poisson terms' part that depends on the
+    /// parameters ([`poisson::log1pmx`]); its branch is chosen on the real part, which a
+    /// bundle of points overrides to choose per point.
+    #[inline(always)]
+    fn log1pmx(f: Self, ratio: Self) -> Self {
+        poisson::log1pmx(f, ratio)
     }
 }
 

@@ -4,6 +4,8 @@
 //!
 //! - [`eval`]: rates, the Poisson and constraint terms, and the hand-written reverse-mode
 //!   gradient, in one pass over the model's blocks;
+//! - [`poisson`]: Poisson log-probabilities written so that no digits cancel at large
+//!   counts;
 //! - [`normsys`], [`histosys`], [`interp`], [`poly6`]: the modifiers' interpolation at a
 //!   point, evaluated once per point for every block;
 //! - number types: `f64` (the fast path), `Dual64` and [`lanes::Lanes`] (exact Hessian
@@ -19,6 +21,7 @@ pub(crate) mod interp;
 pub(crate) mod lanes;
 pub(crate) mod normsys;
 pub(crate) mod points;
+pub(crate) mod poisson;
 pub(crate) mod poly6;
 pub(crate) mod scalar;
 pub(crate) mod vlog;

@@ -129,6 +129,11 @@ impl<const N: usize> KernelScalar for Points<N> {
     fn all_normal(self) -> bool {
         self.0.iter().all(|x| x.is_normal())
     }
+    /// Per point: rates differ between points, so lane 0 cannot choose the branch.
+    #[inline(always)]
+    fn log1pmx(f: Self, ratio: Self) -> Self {
+        f.zip(ratio, super::poisson::log1pmx_f64)
+    }
 }
 
 #[cfg(test)]
