@@ -64,6 +64,34 @@ pub enum ModelError {
     /// A rate that is negative or not finite, so the Poisson term is undefined.
     #[error("{0}")]
     InvalidRate(String),
+    /// A yield or a modifier's value that the likelihood cannot be evaluated with, found
+    /// while building (a negative bin rate, a normsys factor of 0, an infinite tau).
+    #[error("{}: {message}", place(channel, sample, modifier.as_deref(), *bin))]
+    InvalidValue {
+        /// Channel name.
+        channel: String,
+        /// Sample name.
+        sample: String,
+        /// Modifier name and type (`"unc" (shapesys)`), if a modifier's value is at fault.
+        modifier: Option<String>,
+        /// Bin within the channel, if one bin is at fault.
+        bin: Option<usize>,
+        /// What is wrong and why it cannot be evaluated.
+        message: String,
+    },
+}
+
+/// `channel "SR", sample "bkg", modifier "unc" (shapesys), bin 0`: where an
+/// [`ModelError::InvalidValue`] is.
+fn place(channel: &str, sample: &str, modifier: Option<&str>, bin: Option<usize>) -> String {
+    let mut out = format!("channel \"{channel}\", sample \"{sample}\"");
+    if let Some(m) = modifier {
+        out.push_str(&format!(", modifier {m}"));
+    }
+    if let Some(b) = bin {
+        out.push_str(&format!(", bin {b}"));
+    }
+    out
 }
 
 /// Where a channel's bins sit in the main data vector.
