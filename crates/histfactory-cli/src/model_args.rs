@@ -88,7 +88,7 @@ impl ModelArgs {
             None => self.patched_workspace()?,
         };
         for (path, message) in ws.lint() {
-            eprintln!("warning: {path}: {message}");
+            warning!("{path}: {message}");
         }
         Ok(ws)
     }
