@@ -150,7 +150,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            output::write_stderr(format_args!("error: {e:#}\n"));
+            output::write_stderr(format_args!("error: {}\n", model_args::chain(&e)));
             if e.downcast_ref::<model_args::InputError>().is_some() {
                 ExitCode::from(2)
             } else {

@@ -29,9 +29,21 @@ macro_rules! out {
     };
 }
 
-/// The message of a failed write to standard output.
+/// A failed write to standard output: exit code 1, whatever the command (the workspace
+/// tools count their other errors as the input's, see `model_args::input`).
+#[derive(Debug)]
+pub struct StdoutError(std::io::Error);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write to standard output: {}", self.0)
+    }
+}
+
+impl std::error::Error for StdoutError {}
+
 fn stdout_error(e: std::io::Error) -> anyhow::Error {
-    anyhow::anyhow!("cannot write to standard output: {e}")
+    anyhow::Error::new(StdoutError(e))
 }
 
 /// Writes `args` to standard output (see [`outln!`]).
