@@ -7,7 +7,7 @@ use super::modifiers::{self, param_err, Collector, NormSysTable, Requirements};
 use super::params::{Constraint, ParameterSet};
 use super::{
     exact, Block, ChannelInfo, ConstraintTerm, GaussTerm, Model, ModelError, ModelOptions,
-    PoissonTerm,
+    PoissonTerm, ValuePlace,
 };
 use crate::spec::{Channel, ModifierKind, ParameterConfig, Workspace};
 use std::collections::HashMap;
@@ -257,10 +257,12 @@ fn check_nominal_rates(sorted: &[&Channel], options: &ModelOptions) -> Result<()
                     message
                 };
                 return Err(ModelError::InvalidValue {
-                    channel: c.name.clone(),
-                    sample: s.name.clone(),
-                    modifier: None,
-                    bin: Some(j),
+                    place: Box::new(ValuePlace {
+                        channel: c.name.clone(),
+                        sample: s.name.clone(),
+                        modifier: None,
+                        bin: Some(j),
+                    }),
                     message,
                 });
             }

@@ -21,7 +21,7 @@ mod staterror;
 pub(crate) use normsys::NormSysTable;
 
 use super::params::Constraint;
-use super::{Block, ModelError, ModelOptions};
+use super::{Block, ModelError, ModelOptions, ValuePlace};
 use crate::spec::{Channel, Modifier, ModifierData, ModifierKind, Sample};
 use std::collections::HashMap;
 
@@ -113,10 +113,12 @@ pub(super) fn value_err(
     message: impl Into<String>,
 ) -> ModelError {
     ModelError::InvalidValue {
-        channel: c.name.clone(),
-        sample: s.name.clone(),
-        modifier: Some(format!("\"{}\" ({})", m.name, m.data.kind())),
-        bin,
+        place: Box::new(ValuePlace {
+            channel: c.name.clone(),
+            sample: s.name.clone(),
+            modifier: Some(format!("\"{}\" ({})", m.name, m.data.kind())),
+            bin,
+        }),
         message: message.into(),
     }
 }
@@ -220,7 +222,7 @@ fn check_constraint(set: &super::ParameterSet) -> Result<(), ModelError> {
     // names those.
     if let Some(i) = scales
         .iter()
-        .position(|x| !x.is_nan() && !(x.is_finite() && *x > 0.0))
+        .position(|x| !x.is_nan() && (x.is_infinite() || *x <= 0.0))
     {
         return Err(param_err(
             &set.name,
