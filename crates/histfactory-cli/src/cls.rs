@@ -16,7 +16,7 @@ pub struct ClsArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// The tested POI value
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub poi_value: f64,
     /// Test statistic: qtilde, q or q0
     #[arg(long, default_value = "qtilde")]
@@ -85,30 +85,30 @@ pub fn run(args: ClsArgs) -> anyhow::Result<()> {
             out["ntoys"] = json!(t.ntoys);
             out["seed"] = json!(t.seed);
         }
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
-        println!(
+        outln!(
             "{} = {} ({}, {})",
             model.poi_name().unwrap_or("poi"),
             r.poi_value,
             r.test_stat,
             args.calc
-        );
+        )?;
         let label = if r.test_stat == TestStat::Q0 {
             "p0"
         } else {
             "CLs"
         };
-        println!("observed {label}: {:.8}", r.cls_obs);
-        println!("CLs+b: {:.8}   CLb: {:.8}", r.clsb, r.clb);
-        println!(
+        outln!("observed {label}: {:.8}", r.cls_obs)?;
+        outln!("CLs+b: {:.8}   CLb: {:.8}", r.clsb, r.clb)?;
+        outln!(
             "expected {label} [-2σ, -1σ, median, +1σ, +2σ]: {}",
             r.cls_exp
                 .iter()
                 .map(|v| format!("{v:.8}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        )?;
     }
     if !r.converged {
         bail!("fits did not converge: {}", r.warnings.join("; "));

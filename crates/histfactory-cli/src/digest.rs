@@ -45,7 +45,7 @@ pub fn run(args: DigestArgs) -> Result<()> {
         write_json(&Value::Object(obj), None)
     } else {
         let lines: Vec<String> = digests.iter().map(|(a, d)| format!("{a}:{d}")).collect();
-        println!("{}", lines.join("\n"));
+        outln!("{}", lines.join("\n"))?;
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ pub struct FitArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Fix the POI at this value (pyhf's fixed_poi_fit)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub fix_poi: Option<f64>,
     /// Fix a parameter (name as in par_names) at a value; may repeat
     #[arg(long = "fix", value_name = "NAME=VALUE")]
@@ -59,9 +59,16 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
                 "--fix {spec}: no parameter named \"{name}\" (see `histfactory inspect`)"
             ))
         })?;
-        init[i] = value
+        let value: f64 = value
             .parse()
             .map_err(|_| input(anyhow!("--fix {spec}: \"{value}\" is not a number")))?;
+        // `f64::from_str` takes "NaN" and "inf", which no fit can start from.
+        if !value.is_finite() {
+            bail!(input(anyhow!(
+                "--fix {spec}: parameter \"{name}\" needs a finite value, found {value}"
+            )));
+        }
+        init[i] = value;
         fixed[i] = true;
     }
     let opts = FitOptions {
@@ -93,9 +100,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
             "hessian_pos_def": result.hessian_pos_def,
             "restarts": result.restarts,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
-        print!("{result}");
+        out!("{result}")?;
     }
     if !result.converged {
         bail!("the fit did not converge: {}", result.status);

@@ -41,7 +41,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             "data": data,
             "compiled_bytes": model.compiled_bytes(),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(());
     }
     let n_mods: usize = ws
@@ -50,30 +50,30 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         .flat_map(|c| &c.samples)
         .map(|s| s.modifiers.len())
         .sum();
-    println!("           channels  {}", model.channels().len());
-    println!("            samples  {}", model.samples().len());
-    println!("     parameter sets  {}", model.parameter_sets().len());
-    println!("         parameters  {}", model.n_pars());
-    println!("          modifiers  {n_mods}");
-    println!(
+    outln!("           channels  {}", model.channels().len())?;
+    outln!("            samples  {}", model.samples().len())?;
+    outln!("     parameter sets  {}", model.parameter_sets().len())?;
+    outln!("         parameters  {}", model.n_pars())?;
+    outln!("          modifiers  {n_mods}")?;
+    outln!(
         "                POI  {}",
         model.poi_name().unwrap_or("(none)")
-    );
+    )?;
     // What an evaluation reads (nominal yields, modifier tables, constraints, auxdata):
     // the size that memory use is measured against.
-    println!(
+    outln!(
         "    compiled arrays  {:.2} MB",
         model.compiled_bytes() as f64 / 1e6
-    );
-    println!();
-    println!("{:<40} {:>6}", "channel", "nbins");
-    println!("{:-<40} {:->6}", "", "");
+    )?;
+    outln!()?;
+    outln!("{:<40} {:>6}", "channel", "nbins")?;
+    outln!("{:-<40} {:->6}", "", "")?;
     for c in model.channels() {
-        println!("{:<40} {:>6}", c.name, c.nbins);
+        outln!("{:<40} {:>6}", c.name, c.nbins)?;
     }
-    println!();
-    println!("samples: {}", model.samples().join(", "));
-    println!();
+    outln!()?;
+    outln!("samples: {}", model.samples().join(", "))?;
+    outln!()?;
     // Modifiers by type: how many (channel, sample) places each type appears in.
     let mut by_type: std::collections::BTreeMap<&str, usize> = Default::default();
     for m in ws
@@ -84,20 +84,32 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     {
         *by_type.entry(m.data.kind().as_str()).or_default() += 1;
     }
-    println!("{:<14} {:>8}", "modifier type", "count");
-    println!("{:-<14} {:->8}", "", "");
+    outln!("{:<14} {:>8}", "modifier type", "count")?;
+    outln!("{:-<14} {:->8}", "", "")?;
     for (k, n) in by_type {
-        println!("{k:<14} {n:>8}");
+        outln!("{k:<14} {n:>8}")?;
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "{:<36} {:<12} {:>4} {:>10} {:>22} {:<10} {:>6}",
-        "parameter set", "type", "n", "init", "bounds", "constraint", "fixed"
-    );
-    println!(
+        "parameter set",
+        "type",
+        "n",
+        "init",
+        "bounds",
+        "constraint",
+        "fixed"
+    )?;
+    outln!(
         "{:-<36} {:-<12} {:->4} {:->10} {:->22} {:-<10} {:->6}",
-        "", "", "", "", "", "", ""
-    );
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        ""
+    )?;
     for p in model.parameter_sets() {
         let constraint = match p.constraint {
             Constraint::None => "none",
@@ -105,7 +117,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             Constraint::Poisson { .. } => "poisson",
         };
         let fixed = p.fixed.iter().filter(|f| **f).count();
-        println!(
+        outln!(
             "{:<36} {:<12} {:>4} {:>10.4} {:>22} {:<10} {:>6}",
             p.name,
             p.kind.as_str(),
@@ -118,16 +130,16 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             } else {
                 format!("{fixed}/{}", p.n_pars)
             }
-        );
+        )?;
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "measurements: {}",
         ws.measurements
             .iter()
             .map(|m| m.name.as_str())
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    )?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::model_args::input;
 use anyhow::Context;
 use histfactory::spec::{pyjson, value_from_bytes, Workspace};
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 /// Reads a JSON document (`.json` or `.json.gz`) from a path, or standard input for `-`.
@@ -36,9 +36,8 @@ pub fn write_json(value: &Value, output_file: Option<&Path>) -> anyhow::Result<(
         Some(path) => std::fs::write(path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.write_all(b"\n")?;
+            crate::output::write_stdout_bytes(text.as_bytes())?;
+            crate::output::write_stdout_bytes(b"\n")?;
         }
     }
     Ok(())

@@ -55,17 +55,17 @@ pub fn run(args: LogpdfArgs) -> anyhow::Result<()> {
         if args.grad {
             out["grad"] = json!(results.iter().map(|r| &r.grad).collect::<Vec<_>>());
         }
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
         for r in &results {
-            print!("logpdf = {:.12}", r.logpdf);
+            out!("logpdf = {:.12}", r.logpdf)?;
             if args.grad {
-                print!("\n  grad:");
+                out!("\n  grad:")?;
                 for (name, g) in model.par_names().iter().zip(&r.grad) {
-                    print!("\n    {name:<36} {g:>+.10e}");
+                    out!("\n    {name:<36} {g:>+.10e}")?;
                 }
             }
-            println!();
+            outln!()?;
         }
     }
     Ok(())

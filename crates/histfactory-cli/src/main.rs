@@ -1,5 +1,10 @@
 //! The `histfactory` command line: a thin front over the library. Exit codes: 0 success,
-//! 2 the input is wrong, 1 the computation failed (for example a fit that did not converge).
+//! 2 the input is wrong, 1 the computation failed (for example a fit that did not converge)
+//! or the output could not be written.
+
+// First, so that its macros (`outln!`, `out!`, `warning!`) are seen by every command.
+#[macro_use]
+mod output;
 
 mod cls;
 mod combine;
@@ -39,8 +44,8 @@ pub fn return_freed_memory() {
 }
 
 /// Lets a write to a closed pipe (`histfactory inspect ws.json | head`) end the process
-/// quietly, as it ends any Unix tool. Rust ignores SIGPIPE, so the write fails instead and
-/// `println!` panics.
+/// quietly, as it ends any Unix tool. Rust ignores SIGPIPE, so the write would fail
+/// instead and be reported as an error.
 fn restore_default_sigpipe() {
     #[cfg(unix)]
     // SAFETY: called first in `main`, before any other thread exists; `SIG_DFL` is a
@@ -134,19 +139,18 @@ fn main() -> ExitCode {
         Command::Patchset(c) => patchset::run(c).map_err(model_args::input),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "histfactory",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+            // clap_complete panics on a failed write; the script is written in one go.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "histfactory", &mut script);
+            output::write_stdout_bytes(&script)
         }
     };
+    // A command's output may still sit in stdout's buffer; its failure is the command's.
+    let result = result.and_then(|()| output::flush_stdout());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            output::write_stderr(format_args!("error: {}\n", model_args::chain(&e)));
             if e.downcast_ref::<model_args::InputError>().is_some() {
                 ExitCode::from(2)
             } else {

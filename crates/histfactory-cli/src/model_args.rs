@@ -37,14 +37,40 @@ pub struct InputError(pub anyhow::Error);
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:#}", self.0)
+        f.write_str(&chain(&self.0))
     }
+}
+
+/// An error with its causes, `outer: inner: innermost`, as anyhow's `{:#}`, but leaving
+/// out a cause whose message the one before already shows: the library's errors that
+/// wrap another (`InferError::Fit { context, source }`) print it in their own message,
+/// and `{:#}` would print it twice.
+pub fn chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut previous = String::new();
+    for cause in e.chain() {
+        let message = cause.to_string();
+        if previous.contains(&message) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&message);
+        previous = message;
+    }
+    out
 }
 impl std::error::Error for InputError {}
 
 /// Marks an error as the user's input being wrong (exit code 2).
 pub fn input<E: Into<anyhow::Error>>(e: E) -> anyhow::Error {
-    anyhow::Error::new(InputError(e.into()))
+    let e = e.into();
+    // A failed write to standard output is never the input's fault.
+    if e.downcast_ref::<crate::output::StdoutError>().is_some() {
+        return e;
+    }
+    anyhow::Error::new(InputError(e))
 }
 
 /// Reads a JSON file holding numbers: one vector, or an array of vectors.
@@ -88,7 +114,7 @@ impl ModelArgs {
             None => self.patched_workspace()?,
         };
         for (path, message) in ws.lint() {
-            eprintln!("warning: {path}: {message}");
+            warning!("{path}: {message}");
         }
         Ok(ws)
     }

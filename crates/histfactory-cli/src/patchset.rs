@@ -128,20 +128,20 @@ fn run_inspect(args: PatchsetInspectArgs) -> Result<()> {
         });
         return write_json(&out, None);
     }
-    println!("description: {}", ps.description);
+    outln!("description: {}", ps.description)?;
     for (k, v) in &ps.references {
-        println!("reference:   {k}: {}", v.as_str().unwrap_or_default());
+        outln!("reference:   {k}: {}", v.as_str().unwrap_or_default())?;
     }
     for (a, d) in &ps.digests {
-        println!("digest:      {a}:{d}");
+        outln!("digest:      {a}:{d}")?;
     }
-    println!("labels:      {}", ps.labels.join(", "));
-    println!();
-    println!(
+    outln!("labels:      {}", ps.labels.join(", "))?;
+    outln!()?;
+    outln!(
         "{} patch{} found in the patchset",
         ps.patches.len(),
         if ps.patches.len() == 1 { "" } else { "es" }
-    );
+    )?;
     let cell = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => pyjson::to_string(other),
@@ -173,9 +173,9 @@ fn run_inspect(args: PatchsetInspectArgs) -> Result<()> {
             .collect();
         format!("{name:name_w$}  {}", cols.join("  "))
     };
-    println!("{}", line("name", &ps.labels));
+    outln!("{}", line("name", &ps.labels))?;
     for (name, cells) in &rows {
-        println!("{}", line(name, cells));
+        outln!("{}", line(name, cells))?;
     }
     Ok(())
 }
@@ -205,7 +205,7 @@ fn run_verify(args: PatchsetVerifyArgs) -> Result<()> {
     let ws = read_json(&args.background_only)?;
     let ps = load_patchset(&args.patchset)?;
     ps.verify(&ws)?;
-    println!("All good.");
+    outln!("All good.")?;
     Ok(())
 }
 

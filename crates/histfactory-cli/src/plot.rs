@@ -83,10 +83,10 @@ pub struct GradientMapArgs {
     #[arg(long)]
     pub y: String,
     /// x range LO:HI (default: best fit ± 3σ within the bounds)
-    #[arg(long, value_name = "LO:HI")]
+    #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
     pub x_range: Option<String>,
     /// y range LO:HI (default: best fit ± 3σ within the bounds)
-    #[arg(long, value_name = "LO:HI")]
+    #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
     pub y_range: Option<String>,
     /// Grid points per axis
     #[arg(long, default_value_t = 101)]
@@ -107,7 +107,7 @@ pub struct BrazilArgs {
     /// Test the POI at LO:HI:N and take the limits from this grid (pyhf's `scan=`);
     /// default: limits by root search, band drawn from the POI's lower bound to 1.25× the
     /// largest limit
-    #[arg(long, value_name = "LO:HI:N")]
+    #[arg(long, value_name = "LO:HI:N", allow_hyphen_values = true)]
     pub scan: Option<String>,
     /// Points drawn when --scan is not given
     #[arg(long, default_value_t = 31)]
@@ -123,7 +123,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub par: Option<String>,
     /// LO:HI:N (default: best fit ± 3σ within the bounds, 21 points)
-    #[arg(long, value_name = "LO:HI:N")]
+    #[arg(long, value_name = "LO:HI:N", allow_hyphen_values = true)]
     pub range: Option<String>,
 }
 
@@ -218,6 +218,15 @@ fn setup(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>, FitResult)> {
 fn model_and_data(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>)> {
     OutputFormat::from_path(&c.output)
         .map_err(|e| input(anyhow!("-o {}: {e}", c.output.display())))?;
+    if let Some(dir) = c.output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            bail!(input(anyhow!(
+                "-o {}: the directory {} does not exist",
+                c.output.display(),
+                dir.display()
+            )));
+        }
+    }
     let model = c.model.model_only()?;
     let data = data_for(&model, c.data.as_deref())?;
     Ok((model, data))
@@ -236,12 +245,12 @@ fn report_err(e: ReportError) -> anyhow::Error {
 /// Reports where the figure went: a line on stderr, and with `--json` one JSON object on
 /// stdout holding the figure's numbers.
 fn done(c: &PlotCommon, info: &RenderInfo, figure: serde_json::Value) -> anyhow::Result<()> {
-    eprintln!(
-        "wrote {} ({}×{} px)",
+    crate::output::write_stderr(format_args!(
+        "wrote {} ({}×{} px)\n",
         c.output.display(),
         info.size.0,
         info.size.1
-    );
+    ));
     if c.json {
         let out = json!({
             "output": c.output,
@@ -249,7 +258,7 @@ fn done(c: &PlotCommon, info: &RenderInfo, figure: serde_json::Value) -> anyhow:
             "height": info.size.1,
             "figure": figure,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     }
     Ok(())
 }
@@ -323,7 +332,7 @@ fn brazil(a: BrazilArgs) -> anyhow::Result<()> {
     };
     let band = report::brazil(&model, &data, &opts).map_err(report_err)?;
     for w in &band.warnings {
-        eprintln!("warning: {w}");
+        warning!("{w}");
     }
     let info = histfactory_plot::brazil_band(&(&band).into(), &c.output)?;
     done(c, &info, serde_json::to_value(&band)?)?;
@@ -353,7 +362,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<()> {
     let scan = report::scan(&model, &data, &result, &opts).map_err(report_err)?;
     for (v, ok) in scan.values.iter().zip(&scan.converged) {
         if !ok {
-            eprintln!("warning: the fit at {} = {v} did not converge", scan.par);
+            warning!("the fit at {} = {v} did not converge", scan.par);
         }
     }
     let info = histfactory_plot::scan(&(&scan).into(), &a.common.output)?;
@@ -402,9 +411,15 @@ fn ranking(a: RankingArgs) -> anyhow::Result<()> {
     let (model, data, result) = setup(&a.common)?;
     let opts = report::RankingOptions { top_n: a.top };
     let ranking = report::ranking(&model, &data, &result, &opts).map_err(report_err)?;
+    if ranking.impacts.is_empty() {
+        bail!(input(anyhow!(
+            "{}: the model has no nuisance parameters to rank (every parameter is the POI or fixed)",
+            a.common.model.workspace.display()
+        )));
+    }
     for imp in ranking.impacts.iter().filter(|i| !i.converged) {
-        eprintln!(
-            "warning: a fit with {} fixed did not converge; its impact may be off",
+        warning!(
+            "a fit with {} fixed did not converge; its impact may be off",
             imp.name
         );
     }

@@ -21,7 +21,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub par: String,
     /// The values, LO:HI:N
-    #[arg(long, value_name = "LO:HI:N")]
+    #[arg(long, value_name = "LO:HI:N", allow_hyphen_values = true)]
     pub range: String,
     /// JSON file with the data vector (main counts then auxdata); default: the workspace's
     #[arg(long)]
@@ -60,15 +60,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
             "interval_95": [num(i95.lower), num(i95.upper)],
             "converged": s.converged,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
-        println!("profile scan of {} (best fit {:.6})", s.par, i68.best);
-        println!("{:>14} {:>18} {:>14}", "value", "twice_nll", "Δtwice_nll");
+        outln!("profile scan of {} (best fit {:.6})", s.par, i68.best)?;
+        outln!("{:>14} {:>18} {:>14}", "value", "twice_nll", "Δtwice_nll")?;
         for i in 0..s.values.len() {
-            println!(
+            outln!(
                 "{:>14.6} {:>18.8} {:>14.6}",
-                s.values[i], s.twice_nll[i], s.delta_twice_nll[i]
-            );
+                s.values[i],
+                s.twice_nll[i],
+                s.delta_twice_nll[i]
+            )?;
         }
         let show = |v: f64| {
             if v.is_finite() {
@@ -77,16 +79,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
                 "beyond the scan".into()
             }
         };
-        println!(
+        outln!(
             "68.3% CL (Δ = 1): [{}, {}]",
             show(i68.lower),
             show(i68.upper)
-        );
-        println!(
+        )?;
+        outln!(
             "95% CL (Δ = 3.84): [{}, {}]",
             show(i95.lower),
             show(i95.upper)
-        );
+        )?;
     }
     if !all_converged {
         bail!("some fits of the scan did not converge");

@@ -71,6 +71,6 @@ pub fn run(cmd: SimpleModel) -> anyhow::Result<()> {
     let value = ws.to_value();
     // Validate what we print, so a mismatched bin count is an input error here.
     histfactory::spec::Workspace::from_value(&value).map_err(crate::model_args::input)?;
-    println!("{}", serde_json::to_string_pretty(&value)?);
+    outln!("{}", serde_json::to_string_pretty(&value)?)?;
     Ok(())
 }

@@ -20,7 +20,7 @@ pub struct UpperLimitArgs {
     #[arg(long, default_value_t = 0.05)]
     pub level: f64,
     /// Grid scan LO:HI:N instead of the root search
-    #[arg(long, value_name = "LO:HI:N")]
+    #[arg(long, value_name = "LO:HI:N", allow_hyphen_values = true)]
     pub scan: Option<String>,
     /// Relative tolerance of the root search
     #[arg(long, default_value_t = 1e-4)]
@@ -71,17 +71,17 @@ pub fn run(args: UpperLimitArgs) -> anyhow::Result<()> {
         out["scan"] = json!(points);
         out["cls_obs"] = json!(cls_obs);
         out["cls_exp"] = json!(cls_exp);
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
-        println!(
+        outln!(
             "{:.0}% CL upper limit on {}",
             100.0 * (1.0 - r.level),
             model.poi_name().unwrap_or("poi")
-        );
-        println!("observed: {:.6}", r.obs);
+        )?;
+        outln!("observed: {:.6}", r.obs)?;
         let names = ["-2σ", "-1σ", "median", "+1σ", "+2σ"];
         for (n, v) in names.iter().zip(r.exp) {
-            println!("expected {n:>6}: {v:.6}");
+            outln!("expected {n:>6}: {v:.6}")?;
         }
     }
     if !r.converged {

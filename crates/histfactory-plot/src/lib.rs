@@ -89,6 +89,14 @@ pub enum PlotError {
     /// Writing the output file failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The output file could not be written (a missing directory, no permission).
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The output path.
+        path: String,
+        /// Why not.
+        message: String,
+    },
 }
 
 impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
@@ -208,19 +216,34 @@ pub(crate) fn render_to_path<F: Figure>(fig: &F, path: &Path) -> Result<RenderIn
     let format = OutputFormat::from_path(path)?;
     fig.validate()?;
     font::ensure_registered()?;
+    let write_err = |message: String| PlotError::Write {
+        path: path.display().to_string(),
+        message,
+    };
+    // Checked before drawing: the PNG backend reports a failed save only as a nested
+    // debug dump of its error.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(write_err(format!(
+                "the directory {} does not exist",
+                dir.display()
+            )));
+        }
+    }
     match format {
         OutputFormat::Png => {
             let size = fig.size();
             let root = BitMapBackend::new(path, size).into_drawing_area();
             let mut info = fig.draw(&root)?;
-            root.present()?;
+            root.present()
+                .map_err(|e| write_err(format!("the PNG could not be saved ({e})")))?;
             info.format = OutputFormat::Png;
             info.size = size;
             Ok(info)
         }
         OutputFormat::Svg => {
             let (svg, info) = render_svg(fig)?;
-            std::fs::write(path, svg)?;
+            std::fs::write(path, svg).map_err(|e| write_err(e.to_string()))?;
             Ok(info)
         }
     }

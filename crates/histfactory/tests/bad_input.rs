@@ -3,7 +3,7 @@
 //! message a physicist would read.
 
 mod common;
-use histfactory::model::ModelBuilder;
+use histfactory::model::{ModelBuilder, NormSysCode};
 use histfactory::spec::Workspace;
 use serde_json::{json, Value};
 
@@ -323,4 +323,140 @@ fn clipping_sample_and_bin_rates_as_pyhf() {
         let want = common::floats(&expected["expected"][key]);
         common::assert_close(key, &got, &want, 0.0, 1e-3);
     }
+}
+
+// See issue 17: values the likelihood cannot be evaluated with are refused when the model
+// is built, naming channel, sample, modifier and bin, instead of a NaN at the first fit.
+
+#[test]
+fn negative_nominal_bin_rate_is_refused_naming_channel_sample_and_bin() {
+    let mut v = base();
+    v["channels"][0]["samples"][1]["data"] = json!([10.0, -9.0]);
+    let e = model_error(&v);
+    assert_eq!(
+        e,
+        "channel \"SR\", sample \"bkg\", bin 1: the bin's nominal rate is -6.0, below 0 (a Poisson mean must not be negative; the clip_sample/clip_bin options clip such rates) (sample yield -9.0)"
+    );
+}
+
+#[test]
+fn negative_samples_in_positive_bins_zero_yields_and_clipped_models_still_build() {
+    // pyhf evaluates these finitely: a negative sample whose bin sum is positive, a bin
+    // of zero rate, and, with clipping, a negative bin sum.
+    let mut v = base();
+    v["channels"][0]["samples"][0]["data"] = json!([-5.0, 0.0]);
+    v["channels"][0]["samples"][1]["data"] = json!([10.0, 0.0]);
+    v["channels"][0]["samples"][1]["modifiers"][1]["data"] =
+        json!({"hi_data": [11.0, 0.0], "lo_data": [9.0, 0.0]});
+    let ws = Workspace::from_value(&v).unwrap();
+    let m = ModelBuilder::new(&ws).build().unwrap();
+    let data = m.data_with_auxdata(&[5.0, 0.0]).unwrap();
+    assert!(m.logpdf(&m.suggested_init(), &data).unwrap().is_finite());
+    v["channels"][0]["samples"][1]["data"] = json!([1.0, 0.0]);
+    let ws = Workspace::from_value(&v).unwrap();
+    assert!(ModelBuilder::new(&ws).build().is_err());
+    let clipped = histfactory::model::ModelOptions {
+        clip_bin: Some(0.0),
+        ..Default::default()
+    };
+    ModelBuilder::new(&ws).options(clipped).build().unwrap();
+}
+
+#[test]
+fn positive_rate_too_small_to_divide_by_is_refused() {
+    // A nominal of f64::MIN_POSITIVE gave a NaN gradient with 5 observed events.
+    let mut v = base();
+    v["channels"][0]["samples"][0]["data"] = json!([5.0, 2.2250738585072014e-308]);
+    v["channels"][0]["samples"][1]["data"] = json!([10.0, 0.0]);
+    v["channels"][0]["samples"][1]["modifiers"][1]["data"] =
+        json!({"hi_data": [11.0, 0.0], "lo_data": [9.0, 0.0]});
+    let e = model_error(&v);
+    assert!(
+        e.starts_with("channel \"SR\", sample \"sig\", bin 1: the bin's nominal rate 2.2250738585072014e-308 is positive but below 1e-290"),
+        "{e}"
+    );
+}
+
+#[test]
+fn normsys_factor_of_zero_or_below_is_refused_for_both_codes() {
+    for (hi, lo) in [(1.2, 0.0), (-1.1, 0.9)] {
+        let mut v = base();
+        v["channels"][0]["samples"][0]["modifiers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "n", "type": "normsys", "data": {"hi": hi, "lo": lo}}));
+        let ws = Workspace::from_value(&v).unwrap();
+        for code in [NormSysCode::Code1, NormSysCode::Code4] {
+            let e = ModelBuilder::new(&ws)
+                .normsys_code(code)
+                .build()
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                e,
+                format!("channel \"SR\", sample \"sig\", modifier \"n\" (normsys): normsys factors must be positive and finite (their logarithms are interpolated), found hi = {hi:?}, lo = {lo:?}")
+            );
+        }
+    }
+}
+
+#[test]
+fn shapesys_with_infinite_tau_is_refused_naming_the_bin() {
+    let mut v = base();
+    v["channels"][0]["samples"][1]["data"] = json!([10.0, 1e308]);
+    v["channels"][0]["samples"][1]["modifiers"][1]["data"] =
+        json!({"hi_data": [11.0, 1e308], "lo_data": [9.0, 1e308]});
+    let e = model_error(&v);
+    assert_eq!(
+        e,
+        "channel \"SR\", sample \"bkg\", modifier \"unc\" (shapesys), bin 1: tau = (nominal / uncertainty)^2 = (1e308 / 2.0)^2 is not finite"
+    );
+}
+
+#[test]
+fn constraint_widths_and_factors_of_zero_or_below_are_refused() {
+    let mut v = base();
+    v["channels"][0]["samples"][0]["modifiers"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "lumi", "type": "lumi", "data": null}));
+    let lumi = |sigma: f64| json!({"name": "lumi", "inits": [1.0], "bounds": [[0.5, 1.5]], "auxdata": [1.0], "sigmas": [sigma]});
+    for (config, want) in [
+        (
+            lumi(0.0),
+            "parameter \"lumi\": sigmas[0] = 0.0: the constraint needs a positive, finite value",
+        ),
+        (
+            lumi(-0.1),
+            "parameter \"lumi\": sigmas[0] = -0.1: the constraint needs a positive, finite value",
+        ),
+        (
+            json!({"name": "jes", "sigmas": [0.0]}),
+            "parameter \"jes\": sigmas[0] = 0.0: the constraint needs a positive, finite value",
+        ),
+        (
+            json!({"name": "unc", "factors": [100.0, -1.0]}),
+            "parameter \"unc\": factors[1] = -1.0: the constraint needs a positive, finite value",
+        ),
+    ] {
+        let mut v = v.clone();
+        v["measurements"][0]["config"]["parameters"] = json!([lumi(0.02), config]);
+        if config["name"] == "lumi" {
+            v["measurements"][0]["config"]["parameters"] = json!([config]);
+        }
+        assert_eq!(model_error(&v), want);
+    }
+}
+
+#[test]
+fn negative_observed_count_is_refused_by_both_readers_naming_the_bin() {
+    let mut v = base();
+    v["observations"][0]["data"] = json!([15.0, -1.0]);
+    let want =
+        "observations[0].data[1]: expected a count of at least 0, found -1 (channel \"SR\", bin 1)";
+    assert_eq!(spec_error(&v), want);
+    assert_eq!(
+        Workspace::from_str(&v.to_string()).unwrap_err().to_string(),
+        want
+    );
 }

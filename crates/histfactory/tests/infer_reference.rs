@@ -100,8 +100,8 @@ fn upper_limit_95_matches_pyhf() {
 }
 
 /// Where the reference fit could not evaluate the likelihood, pyhf's hypotest raised an
-/// error: a fixed POI (`InvalidModel`) or a failed minimisation. We raise a clear error for
-/// the fixed POI and for a likelihood that is nowhere finite, and on
+/// error: a fixed POI (`InvalidModel`) or a failed minimisation. The models that are
+/// nowhere finite are refused when built (below); on
 /// `xml_pyhf_multibin_histfactory` (a zero-count bin where JAX's gradients are NaN but ours
 /// are finite) we find the minimum and give the result of the equivalent model
 /// `pyhfval_1bin_shapesys`'s numbers.
@@ -114,20 +114,32 @@ fn hypotest_where_pyhf_failed() {
         let model = c.model();
         let r = hypotest(&model, &c.data(), 1.0, &HypotestOptions::default());
         eprintln!("{}: {:?}", c.id, r.as_ref().map(|r| r.cls_obs));
-        match c.id.as_str() {
-            "xml_ghl3_top_dilep" => {
-                let e = r.unwrap_err().to_string();
-                assert!(e.contains("is fixed"), "{e}");
-            }
-            "xml_nextstat_histfactory_fixture" => {
-                let e = r.unwrap_err().to_string();
-                assert!(e.contains("no finite likelihood"), "{e}");
-            }
-            _ => {
-                let r = r.unwrap();
-                assert!(r.converged && r.cls_obs.is_finite(), "{}", c.id);
-            }
-        }
+        let r = r.unwrap();
+        assert!(r.converged && r.cls_obs.is_finite(), "{}", c.id);
+    }
+}
+
+/// The two cases whose likelihood pyhf evaluates to NaN everywhere (its hypotest raised:
+/// a fixed POI, a failed minimisation) are refused when the model is built, with the value
+/// at fault named (see issue 17; before, hypotest failed on them, one with "no finite
+/// likelihood").
+#[test]
+fn models_pyhf_cannot_evaluate_are_refused_when_built() {
+    let cases = common::unevaluable_cases();
+    assert_eq!(cases.len(), common::UNEVALUABLE.len());
+    for c in cases {
+        assert!(
+            num(&c.reference["points"][0]["logpdf"]).is_nan(),
+            "{}",
+            c.id
+        );
+        let e = c.try_model().expect_err("must be refused").to_string();
+        let want = match c.id.as_str() {
+            "xml_ghl3_top_dilep" => "channel \"ee\", sample \"Fake\", modifier \"FakeRate\" (normsys): normsys factors must be positive and finite",
+            "xml_nextstat_histfactory_fixture" => "parameter \"lumi\": sigmas[0] = 0.0: the constraint needs a positive, finite value",
+            other => panic!("{other}"),
+        };
+        assert!(e.starts_with(want), "{}: {e}", c.id);
     }
 }
 

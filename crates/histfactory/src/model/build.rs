@@ -7,7 +7,7 @@ use super::modifiers::{self, param_err, Collector, NormSysTable, Requirements};
 use super::params::{Constraint, ParameterSet};
 use super::{
     exact, Block, ChannelInfo, ConstraintTerm, GaussTerm, Model, ModelError, ModelOptions,
-    PoissonTerm,
+    PoissonTerm, ValuePlace,
 };
 use crate::spec::{Channel, ModifierKind, ParameterConfig, Workspace};
 use std::collections::HashMap;
@@ -145,6 +145,7 @@ pub(crate) fn compile(
     samples.sort();
     samples.dedup();
 
+    check_nominal_rates(&sorted, &options)?;
     let mut sets = parameter_sets(requirements(&sorted)?)?;
     for cfg in configs {
         if let Some(set) = sets.iter_mut().find(|p| p.name == cfg.name) {
@@ -207,6 +208,69 @@ pub(crate) fn compile(
     })
 }
 
+/// Below this a positive bin rate is refused: the likelihood's gradient divides counts
+/// by rates, and counts up to 1e18 divided by 1e-290 stay finite (a rate of
+/// `f64::MIN_POSITIVE`, 2.2e-308, gave a NaN gradient with 5 counts).
+const SMALLEST_RATE: f64 = 1e-290;
+
+/// An error unless every bin's nominal rate (the sum of its samples' yields, the rate at
+/// nominal parameters) is finite and either 0 or at least [`SMALLEST_RATE`]. A Poisson
+/// mean below 0 has no probability: pyhf's logpdf is NaN there for any positive count,
+/// and so is every fit's start. Single samples may be negative when the bin's sum is not
+/// (as pyhf, for interference or negative-weight samples), and with pyhf's clipping
+/// options every bin rate is clipped before it is used, so those models are left alone.
+fn check_nominal_rates(sorted: &[&Channel], options: &ModelOptions) -> Result<(), ModelError> {
+    let clipped = options.clip_sample.is_some() || options.clip_bin.is_some();
+    for c in sorted {
+        let nbins = c.samples[0].data.len();
+        for j in 0..nbins {
+            let total: f64 = c.samples.iter().map(|s| s.data[j]).sum();
+            let fault = if !total.is_finite() {
+                Some(format!("the bin's nominal rate {total:?} is not finite"))
+            } else if total < 0.0 && !clipped {
+                Some(format!(
+                    "the bin's nominal rate is {total:?}, below 0 (a Poisson mean must not be negative; the clip_sample/clip_bin options clip such rates)"
+                ))
+            } else if total > 0.0 && total < SMALLEST_RATE {
+                Some(format!(
+                    "the bin's nominal rate {total:?} is positive but below {SMALLEST_RATE:e}, too small to divide counts by"
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = fault {
+                // The sample to name: the most negative yield of a negative sum, the
+                // largest one of a sum too large or too small.
+                let s = if total < 0.0 {
+                    c.samples
+                        .iter()
+                        .min_by(|a, b| a.data[j].total_cmp(&b.data[j]))
+                } else {
+                    c.samples
+                        .iter()
+                        .max_by(|a, b| a.data[j].abs().total_cmp(&b.data[j].abs()))
+                }
+                .expect("a channel has samples (validated)");
+                let message = if c.samples.len() > 1 {
+                    format!("{message} (sample yield {:?})", s.data[j])
+                } else {
+                    message
+                };
+                return Err(ModelError::InvalidValue {
+                    place: Box::new(ValuePlace {
+                        channel: c.name.clone(),
+                        sample: s.name.clone(),
+                        modifier: None,
+                        bin: Some(j),
+                    }),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every modifier occurrence's requirement, visited in pyhf's order: channels, samples
 /// and, within a sample, modifiers sorted by (name, type).
 fn requirements(sorted: &[&Channel]) -> Result<Requirements, ModelError> {
@@ -226,7 +290,7 @@ fn requirements(sorted: &[&Channel]) -> Result<Requirements, ModelError> {
             }
         }
     }
-    Ok(collector.finish())
+    collector.finish()
 }
 
 /// The parameter sets, merged across types in `histfactory_set` order; a name already

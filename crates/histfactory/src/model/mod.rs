@@ -64,6 +64,46 @@ pub enum ModelError {
     /// A rate that is negative or not finite, so the Poisson term is undefined.
     #[error("{0}")]
     InvalidRate(String),
+    /// A yield or a modifier's value that the likelihood cannot be evaluated with, found
+    /// while building (a negative bin rate, a normsys factor of 0, an infinite tau).
+    #[error("{place}: {message}")]
+    InvalidValue {
+        /// Where: channel, sample, modifier and bin (boxed, to keep the error small).
+        place: Box<ValuePlace>,
+        /// What is wrong and why it cannot be evaluated.
+        message: String,
+    },
+}
+
+/// Where a [`ModelError::InvalidValue`] is: displayed as
+/// `channel "SR", sample "bkg", modifier "unc" (shapesys), bin 0`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValuePlace {
+    /// Channel name.
+    pub channel: String,
+    /// Sample name.
+    pub sample: String,
+    /// Modifier name and type (`"unc" (shapesys)`), if a modifier's value is at fault.
+    pub modifier: Option<String>,
+    /// Bin within the channel, if one bin is at fault.
+    pub bin: Option<usize>,
+}
+
+impl std::fmt::Display for ValuePlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "channel \"{}\", sample \"{}\"",
+            self.channel, self.sample
+        )?;
+        if let Some(m) = &self.modifier {
+            write!(f, ", modifier {m}")?;
+        }
+        if let Some(b) = self.bin {
+            write!(f, ", bin {b}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Where a channel's bins sit in the main data vector.

@@ -363,6 +363,18 @@ pub(super) fn validate(ws: &Workspace) -> R<()> {
                 ),
             ));
         }
+        // Observations count events: a negative or infinite count has no Poisson
+        // probability (pyhf evaluates it to NaN or -inf at every parameter point), so it
+        // is refused here, where the bin can be named, rather than as a failed fit.
+        if let Some(j) = o.data.iter().position(|n| !(n.is_finite() && *n >= 0.0)) {
+            return Err(SpecError::invalid(
+                format!("observations[{i}].data[{j}]"),
+                format!(
+                    "expected a count of at least 0, found {} (channel \"{}\", bin {j})",
+                    o.data[j], o.name
+                ),
+            ));
+        }
     }
     if ws.measurements.is_empty() {
         return Err(SpecError::invalid(

@@ -26,6 +26,59 @@ pub(super) fn workspace(text: &[u8]) -> Option<Workspace> {
     Some(ws)
 }
 
+/// A deserialiser that reads structs only from JSON objects. serde's derived struct
+/// deserialiser also takes arrays (positionally: `["mu", [1.0]]` as a parameter
+/// configuration), which the slow path rightly rejects, so every record type here reads
+/// itself through this (see [`objects_only`]).
+struct ObjectsOnly<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectsOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        // serde_json's `deserialize_map` calls only `visit_map`, and refuses an array.
+        self.0.deserialize_map(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+        identifier ignored_any
+    }
+}
+
+/// Implements `Deserialize` for record types whose derive is `#[serde(remote = "Self")]`
+/// (an inherent `deserialize`), reading them through [`ObjectsOnly`].
+macro_rules! objects_only {
+    ($($t:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <$t>::deserialize(ObjectsOnly(d))
+            }
+        }
+    )*};
+}
+
+objects_only!(
+    RawWorkspace,
+    RawChannel,
+    RawSample,
+    RawModifier,
+    RawObservation,
+    RawMeasurement,
+    RawConfig,
+    RawParameter
+);
+
 /// `Some` of a present value: unlike serde's own `Option`, a JSON `null` is an error here,
 /// as it is for the slow path (`"inits": null` is not an absent `inits`).
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
@@ -33,7 +86,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawWorkspace {
     channels: Vec<RawChannel>,
     observations: Vec<RawObservation>,
@@ -42,14 +95,14 @@ struct RawWorkspace {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawChannel {
     name: String,
     samples: Vec<RawSample>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawSample {
     name: String,
     data: Vec<f64>,
@@ -60,7 +113,7 @@ struct RawSample {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawModifier {
     name: String,
     #[serde(rename = "type")]
@@ -139,28 +192,28 @@ enum RawDataKey {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawObservation {
     name: String,
     data: Vec<f64>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawMeasurement {
     name: String,
     config: RawConfig,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawConfig {
     poi: String,
     parameters: Vec<RawParameter>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct RawParameter {
     name: String,
     #[serde(default, deserialize_with = "present")]
@@ -456,6 +509,31 @@ mod tests {
             with("/version", None),
             with("/extra", Some(json!({}))),
             with("/measurements", Some(json!([]))),
+            // Arrays for objects, which serde's derived readers take positionally (see
+            // issue 17).
+            with("/measurements/0/config/parameters", Some(json!([["lumi"]]))),
+            with(
+                PAR,
+                Some(json!(["lumi", [1.0], [[0.5, 1.5]], [1.0], null, [0.02]])),
+            ),
+            with("/measurements/0/config", Some(json!(["mu", []]))),
+            with(
+                "/measurements/0",
+                Some(json!(["m", {"poi": "mu", "parameters": []}])),
+            ),
+            with(&format!("{MOD}/0"), Some(json!(["mu", "normfactor", null]))),
+            with(
+                "/channels/0/samples/0",
+                Some(json!(["sig", [5.0, 6.0], []])),
+            ),
+            with("/channels/0", Some(json!(["sr", []]))),
+            with("/observations/0", Some(json!(["sr", [6.0, 7.0]]))),
+            json!([
+                [["sr", [["sig", [5.0, 6.0], [["mu", "normfactor", null]]]]]],
+                [["sr", [6.0, 7.0]]],
+                [["m", ["mu", []]]],
+                "1.0.0"
+            ]),
         ];
         for doc in cases {
             let text = doc.to_string();

@@ -34,7 +34,29 @@ pub struct Case {
     pub reference: Value,
 }
 
+/// Reference cases whose likelihood pyhf cannot evaluate anywhere (its logpdf is NaN at
+/// every point) and which the model builder therefore refuses, naming the value at fault
+/// (see issue 17): `ghl3_top_dilep` has a normsys with `lo = 0`, the NextStat fixture a
+/// lumi with `sigmas = [0]`. [`cases`] leaves them out; [`unevaluable_cases`] gives them.
+pub const UNEVALUABLE: [&str; 2] = ["xml_ghl3_top_dilep", "xml_nextstat_histfactory_fixture"];
+
+/// Every reference case whose model can be built (all but [`UNEVALUABLE`]).
 pub fn cases() -> Vec<Case> {
+    all_cases()
+        .into_iter()
+        .filter(|c| !UNEVALUABLE.contains(&c.id.as_str()))
+        .collect()
+}
+
+/// The reference cases of [`UNEVALUABLE`].
+pub fn unevaluable_cases() -> Vec<Case> {
+    all_cases()
+        .into_iter()
+        .filter(|c| UNEVALUABLE.contains(&c.id.as_str()))
+        .collect()
+}
+
+fn all_cases() -> Vec<Case> {
     let list = read_json(&fixtures().join("reference/cases.json"));
     list.as_array()
         .expect("cases.json is a list")
@@ -59,6 +81,12 @@ impl Case {
     }
 
     pub fn model(&self) -> Model {
+        self.try_model()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.id))
+    }
+
+    /// The case's model, or the builder's error.
+    pub fn try_model(&self) -> Result<Model, histfactory::model::ModelError> {
         let ws = self.workspace();
         let mut b = ModelBuilder::new(&ws);
         if let Some(m) = self.spec["measurement"].as_str() {
@@ -73,7 +101,7 @@ impl Case {
         if let Some(c) = self.spec["histosys"].as_str() {
             b = b.histosys_code(c.parse::<HistoSysCode>().expect("code"));
         }
-        b.build().unwrap_or_else(|e| panic!("{}: {e}", self.id))
+        b.build()
     }
 
     pub fn data(&self) -> Vec<f64> {

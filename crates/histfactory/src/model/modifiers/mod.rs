@@ -21,7 +21,7 @@ mod staterror;
 pub(crate) use normsys::NormSysTable;
 
 use super::params::Constraint;
-use super::{Block, ModelError, ModelOptions};
+use super::{Block, ModelError, ModelOptions, ValuePlace};
 use crate::spec::{Channel, Modifier, ModifierData, ModifierKind, Sample};
 use std::collections::HashMap;
 
@@ -103,6 +103,26 @@ pub(super) fn param_err(name: &str, message: impl Into<String>) -> ModelError {
     }
 }
 
+/// A value of modifier `m` (of sample `s` in channel `c`) that cannot be evaluated, in
+/// `bin` if one bin is at fault.
+pub(super) fn value_err(
+    c: &Channel,
+    s: &Sample,
+    m: &Modifier,
+    bin: Option<usize>,
+    message: impl Into<String>,
+) -> ModelError {
+    ModelError::InvalidValue {
+        place: Box::new(ValuePlace {
+            channel: c.name.clone(),
+            sample: s.name.clone(),
+            modifier: Some(format!("\"{}\" ({})", m.name, m.data.kind())),
+            bin,
+        }),
+        message: message.into(),
+    }
+}
+
 /// Requirements per modifier type, each in first-appearance order within its type.
 pub(super) type Requirements = HashMap<ModifierKind, Vec<(String, Requirement)>>;
 
@@ -128,13 +148,12 @@ impl Collector {
         let req = match &m.data {
             ModifierData::NormFactor => normfactor::requirement(),
             ModifierData::Lumi => lumi::requirement(),
-            ModifierData::NormSys { .. } => normsys::requirement(),
+            ModifierData::NormSys { hi, lo } => normsys::requirement(*hi, *lo)
+                .map_err(|message| value_err(c, s, m, None, message))?,
             ModifierData::HistoSys { .. } => histosys::requirement(),
             ModifierData::ShapeFactor => shapefactor::requirement(nbins),
-            ModifierData::ShapeSys(unc) => self.shapesys.requirement(&m.name, c, s, unc, nbins)?,
-            ModifierData::StatError(unc) => {
-                self.staterror.requirement(&m.name, c, s, unc, nbins)?
-            }
+            ModifierData::ShapeSys(unc) => self.shapesys.requirement(m, c, s, unc, nbins)?,
+            ModifierData::StatError(unc) => self.staterror.requirement(m, c, s, unc, nbins)?,
         };
         let list = self.per_type.entry(kind).or_default();
         match list.iter_mut().find(|(n, _)| n == &m.name) {
@@ -166,17 +185,19 @@ impl Collector {
     }
 
     /// The requirements, with the sets that depend on every occurrence finished.
-    pub(super) fn finish(mut self) -> Requirements {
+    pub(super) fn finish(mut self) -> Result<Requirements, ModelError> {
         if let Some(list) = self.per_type.get_mut(&ModifierKind::StatError) {
-            self.staterror.finish(list);
+            self.staterror.finish(list)?;
         }
-        self.per_type
+        Ok(self.per_type)
     }
 }
 
 /// Checks a parameter set once the measurement's configuration is applied: values a
-/// modifier type leaves to the measurement must have been supplied.
+/// modifier type leaves to the measurement must have been supplied, and the constraint's
+/// widths and factors must give a finite constraint term.
 pub(super) fn check_set(set: &super::ParameterSet) -> Result<(), ModelError> {
+    check_constraint(set)?;
     match set.kind {
         ModifierKind::Lumi => lumi::check_supplied(set),
         ModifierKind::HistoSys
@@ -186,6 +207,38 @@ pub(super) fn check_set(set: &super::ParameterSet) -> Result<(), ModelError> {
         | ModifierKind::ShapeSys
         | ModifierKind::StatError => Ok(()),
     }
+}
+
+/// An error unless every auxdatum is finite and every Gaussian width and Poisson factor
+/// positive and finite: pyhf's constraint terms are NaN or infinite otherwise (a width of
+/// 0 divides by 0, a negative one takes the logarithm of a negative number).
+fn check_constraint(set: &super::ParameterSet) -> Result<(), ModelError> {
+    let (auxdata, scales, what) = match &set.constraint {
+        Constraint::None => return Ok(()),
+        Constraint::Normal { auxdata, sigmas } => (auxdata, sigmas, "sigmas"),
+        Constraint::Poisson { auxdata, factors } => (auxdata, factors, "factors"),
+    };
+    // NaN marks lumi values the measurement has not supplied: `lumi::check_supplied`
+    // names those.
+    if let Some(i) = scales
+        .iter()
+        .position(|x| !x.is_nan() && (x.is_infinite() || *x <= 0.0))
+    {
+        return Err(param_err(
+            &set.name,
+            format!(
+                "{what}[{i}] = {:?}: the constraint needs a positive, finite value",
+                scales[i]
+            ),
+        ));
+    }
+    if let Some(i) = auxdata.iter().position(|x| x.is_infinite()) {
+        return Err(param_err(
+            &set.name,
+            format!("auxdata[{i}] = {:?} is not finite", auxdata[i]),
+        ));
+    }
+    Ok(())
 }
 
 /// Places modifier `m` of sample `s`, whose parameters start at `p`, into the sample's

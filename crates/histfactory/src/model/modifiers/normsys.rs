@@ -9,9 +9,23 @@ use crate::model::interp::{NormSysCode, NormSysInterp};
 use crate::model::ModelOptions;
 use crate::spec::ModifierKind;
 
-/// One parameter, initial 0, bounds [-5, 5], a unit Gaussian around 0.
-pub(super) fn requirement() -> Requirement {
-    Requirement::scalar(ModifierKind::NormSys, 0.0, [-5.0, 5.0], normal(1, 0.0))
+/// One parameter, initial 0, bounds [-5, 5], a unit Gaussian around 0; an error (its
+/// message) unless the factors `hi` and `lo` at alpha = ±1 are positive and finite.
+pub(super) fn requirement(hi: f64, lo: f64) -> Result<Requirement, String> {
+    // Both codes interpolate in the logarithms of the factors (code1 is `hi^alpha`, code4
+    // is matched to it beyond |alpha| = 1): a factor of 0 or below has none, and pyhf's
+    // value or gradient is NaN at some alpha.
+    if !(hi.is_finite() && hi > 0.0 && lo.is_finite() && lo > 0.0) {
+        return Err(format!(
+            "normsys factors must be positive and finite (their logarithms are interpolated), found hi = {hi:?}, lo = {lo:?}"
+        ));
+    }
+    Ok(Requirement::scalar(
+        ModifierKind::NormSys,
+        0.0,
+        [-5.0, 5.0],
+        normal(1, 0.0),
+    ))
 }
 
 /// Appends the factor of parameter `p` with values `hi` and `lo` at alpha = ±1 to the

@@ -1,10 +1,10 @@
 //! `shapesys`: an uncorrelated factor per bin of one sample, Poisson-constrained
 //! (Barlow–Beeston light with the sample's own uncertainties).
 
-use super::{param_err, Block, Requirement};
+use super::{param_err, value_err, Block, Requirement};
 use crate::model::params::Constraint;
 use crate::model::ModelError;
-use crate::spec::{Channel, ModifierKind, Sample};
+use crate::spec::{Channel, Modifier, ModifierKind, Sample};
 use std::collections::HashMap;
 
 /// The channel and sample each shapesys name is on: pyhf allows one sample per name.
@@ -13,15 +13,17 @@ pub(super) struct Owners(HashMap<String, (String, String)>);
 
 impl Owners {
     /// One parameter per bin with `tau = (nominal / uncertainty)^2` as its Poisson
-    /// factor and auxdatum; an error if the name is already on another sample.
+    /// factor and auxdatum; an error if the name is already on another sample or a tau is
+    /// not finite.
     pub(super) fn requirement(
         &mut self,
-        name: &str,
+        m: &Modifier,
         c: &Channel,
         s: &Sample,
         unc: &[f64],
         nbins: usize,
     ) -> Result<Requirement, ModelError> {
+        let name = m.name.as_str();
         if let Some((oc, os)) = self.0.get(name) {
             return Err(param_err(
                 name,
@@ -45,6 +47,19 @@ impl Owners {
         for (j, (&nom, &d)) in s.data.iter().zip(unc).enumerate() {
             if nom > 0.0 && d > 0.0 {
                 tau[j] = (nom / d) * (nom / d);
+                // An overflowing tau (a yield of 1e308, an uncertainty of 1e-300) makes
+                // the constraint term and the auxdata infinite.
+                if !tau[j].is_finite() {
+                    return Err(value_err(
+                        c,
+                        s,
+                        m,
+                        Some(j),
+                        format!(
+                            "tau = (nominal / uncertainty)^2 = ({nom:?} / {d:?})^2 is not finite"
+                        ),
+                    ));
+                }
             } else {
                 req.fixed[j] = true;
             }

@@ -4,7 +4,7 @@
 use super::{normal, param_err, Block, Requirement};
 use crate::model::params::Constraint;
 use crate::model::ModelError;
-use crate::spec::{Channel, ModifierKind, Sample};
+use crate::spec::{Channel, Modifier, ModifierKind, Sample};
 use std::collections::HashMap;
 
 /// Per bin of one staterror set: the summed nominal of the participating samples, and
@@ -19,12 +19,13 @@ impl Sums {
     /// One parameter per bin around 1; records the sample's nominal and errors.
     pub(super) fn requirement(
         &mut self,
-        name: &str,
+        m: &Modifier,
         c: &Channel,
         s: &Sample,
         unc: &[f64],
         nbins: usize,
     ) -> Result<Requirement, ModelError> {
+        let name = m.name.as_str();
         let entry = self
             .0
             .entry(name.to_string())
@@ -54,8 +55,9 @@ impl Sums {
     /// Finishes the staterror sets: they come in sorted-name order (pyhf creates their
     /// builder keys for every sample before finalising), and `sigma_b` is the quadrature
     /// sum of the participating samples' errors relative to their summed nominal;
-    /// zero-sigma bins are fixed with sigma 1 so the constant Gaussian term stays finite.
-    pub(super) fn finish(&self, list: &mut [(String, Requirement)]) {
+    /// zero-sigma bins are fixed with sigma 1 so the constant Gaussian term stays finite;
+    /// a width that overflows is an error.
+    pub(super) fn finish(&self, list: &mut [(String, Requirement)]) -> Result<(), ModelError> {
         list.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, req) in list.iter_mut() {
             let (sums, parts) = &self.0[name.as_str()];
@@ -71,6 +73,12 @@ impl Sums {
                 } else {
                     0.0
                 };
+                if sigma.is_infinite() {
+                    return Err(param_err(
+                        name,
+                        format!("bin {j}: the relative width sqrt(sum (uncertainty / summed nominal)^2) overflows (summed nominal {total:?})"),
+                    ));
+                }
                 if sigma > 0.0 {
                     sigmas[j] = sigma;
                 } else {
@@ -82,6 +90,7 @@ impl Sums {
                 sigmas,
             };
         }
+        Ok(())
     }
 }
 
