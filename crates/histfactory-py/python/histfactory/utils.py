@@ -6,8 +6,8 @@ from . import _core
 
 
 def digest(obj, algorithm="sha256"):
-    """The hex digest of ``obj``'s canonical JSON (sorted keys, compact separators), as
-    ``pyhf.utils.digest``; ``algorithm`` is a ``hashlib`` name (``sha256``, ``md5``, ...)."""
+    """The hex digest of ``obj``'s JSON with sorted keys, as ``pyhf.utils.digest``;
+    ``algorithm`` is a ``hashlib`` name (``sha256``, ``md5``, ...)."""
     try:
         text = json.dumps(obj, allow_nan=False)
     except (TypeError, ValueError) as err:
