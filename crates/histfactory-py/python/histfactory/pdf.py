@@ -6,11 +6,10 @@ Parameter vectors follow ``model.config.par_names`` (pyhf's order); data vectors
 main counts, channels sorted by name, followed by ``model.config.auxdata``.
 """
 
-import json
 
 import numpy as np
 
-from . import _core
+from . import _core, _json
 from . import exceptions
 
 _DEFAULT_MODIFIER_SETTINGS = {
@@ -70,7 +69,7 @@ class _ParameterSet:
         self.n_parameters = info["n_parameters"]
         self.is_scalar = info["is_scalar"]
         self.suggested_init = list(info["suggested_init"])
-        self.suggested_bounds = [tuple(b) for b in info["suggested_bounds"]]
+        self.suggested_bounds = [list(b) for b in info["suggested_bounds"]]
         self.suggested_fixed = list(info["suggested_fixed"])
         constraint = info["constraint"]
         self.is_constrained = constraint is not None
@@ -129,7 +128,7 @@ class _ModelConfig:
         self.nauxdata = len(self.auxdata)
         self.nmaindata = sum(self.channel_nbins.values())
         self._suggested_init = list(info["suggested_init"])
-        self._suggested_bounds = [tuple(b) for b in info["suggested_bounds"]]
+        self._suggested_bounds = [list(b) for b in info["suggested_bounds"]]
         self._suggested_fixed = list(info["suggested_fixed"])
         self._param_sets = {p["name"]: _ParameterSet(p) for p in info["parameter_sets"]}
         self.parameters = sorted(self._param_sets)
@@ -150,8 +149,8 @@ class _ModelConfig:
         return list(self._suggested_init)
 
     def suggested_bounds(self):
-        """``(low, high)`` bounds, one per parameter (a new list each call)."""
-        return list(self._suggested_bounds)
+        """``[low, high]`` bounds, one per parameter (new lists each call, as pyhf's)."""
+        return [list(b) for b in self._suggested_bounds]
 
     def suggested_fixed(self):
         """Whether each parameter is held constant in fits by default."""
@@ -231,7 +230,7 @@ class Model:
         self.version = spec.get("version", None) if isinstance(spec, dict) else None
         self.batch_size = None
         self._compiled = _core.CompiledModel.from_model_spec(
-            json.dumps(spec),
+            _json.dumps(spec),
             poi=poi_name,
             normsys=normsys,
             histosys=histosys,

@@ -6,7 +6,7 @@ Rust (``histfactory::spec``); errors name the JSON path or the item at fault.
 
 import json
 
-from . import _core
+from . import _core, _json
 from . import exceptions
 from .pdf import Model, _interp_codes
 
@@ -46,12 +46,15 @@ class Workspace(dict):
     valid_joins = ["none", "outer", "left outer", "right outer"]
 
     def __init__(self, spec, validate=True, **config_kwargs):
+        if not isinstance(spec, dict):
+            raise exceptions.InvalidSpecification(
+                f"workspace: expected a JSON object (dict), found {type(spec).__name__}"
+            )
         super().__init__(spec)
         self.schema = config_kwargs.pop("schema", "workspace.json")
         self.version = config_kwargs.pop("version", spec.get("version", None))
-        self._json = json.dumps(spec)
         if validate:
-            _core.validate_workspace(self._json)
+            _core.validate_workspace(_json.dumps(spec, "workspace"))
         self.measurement_names = [m["name"] for m in self.get("measurements", [])]
         self.observations = {o["name"]: o["data"] for o in self["observations"]}
 
@@ -163,7 +166,8 @@ class Workspace(dict):
         if patches:
             # pyhf patches the model spec, not the workspace: paths start at /channels or
             # /parameters.
-            spec = json.loads(_core.apply_patches(json.dumps(spec), json.dumps(patches)))
+            patched = _core.apply_patches(_json.dumps(spec), _json.dumps(patches, "patches"))
+            spec = json.loads(patched)
         return Model(
             spec,
             poi_name=poi_name,
@@ -204,7 +208,7 @@ class Workspace(dict):
             InvalidWorkspaceOperation: a name that the workspace does not have.
         """
         out = _core.prune_workspace(
-            self._json,
+            _json.dumps(self, "workspace"),
             _names(modifiers),
             _names(modifier_types),
             _names(samples),
@@ -221,7 +225,7 @@ class Workspace(dict):
             InvalidWorkspaceOperation: an old name that the workspace does not have.
         """
         out = _core.rename_workspace(
-            self._json,
+            _json.dumps(self, "workspace"),
             _pairs(modifiers),
             _pairs(samples),
             _pairs(channels),
@@ -233,7 +237,7 @@ class Workspace(dict):
     def sorted(cls, workspace):
         """A new workspace with channels, samples, modifiers and measurements sorted by
         name, as ``pyhf.Workspace.sorted``."""
-        return cls(json.loads(_core.sort_workspace(json.dumps(workspace))), validate=False)
+        return cls(json.loads(_core.sort_workspace(_json.dumps(workspace))), validate=False)
 
     @classmethod
     def combine(cls, left, right, join="none", merge_channels=False):
@@ -248,7 +252,7 @@ class Workspace(dict):
             InvalidWorkspaceOperation: the workspaces cannot be combined this way.
         """
         out = _core.combine_workspaces(
-            json.dumps(left), json.dumps(right), join=join, merge_channels=merge_channels
+            _json.dumps(left), _json.dumps(right), join=join, merge_channels=merge_channels
         )
         return cls(json.loads(out), validate=False)
 
