@@ -18,14 +18,28 @@ def read_json(path):
     return json.loads(raw)
 
 
-def reference_cases():
-    """pyhf 0.7.6 reference cases: ``(case, reference)`` pairs (fixtures/reference)."""
+# Reference cases whose likelihood pyhf evaluates to NaN everywhere (a normsys factor of
+# 0, a lumi width of 0): the engine refuses to build them (the Rust tests' UNEVALUABLE).
+UNEVALUABLE = ("xml_ghl3_top_dilep", "xml_nextstat_histfactory_fixture")
+
+
+def _cases():
     cases = read_json(FIXTURES / "reference" / "cases.json")
     return [
-        pytest.param(case, id=case["id"])
+        case
         for case in cases
         if (FIXTURES / "reference" / "pyhf" / f"{case['id']}.ref.json").exists()
     ]
+
+
+def reference_cases():
+    """pyhf 0.7.6 reference cases that can be built: ``case`` params (fixtures/reference)."""
+    return [pytest.param(c, id=c["id"]) for c in _cases() if c["id"] not in UNEVALUABLE]
+
+
+def unevaluable_cases():
+    """The reference cases of ``UNEVALUABLE``."""
+    return [pytest.param(c, id=c["id"]) for c in _cases() if c["id"] in UNEVALUABLE]
 
 
 def assert_close(ours, reference, rel, abs_=0.0, what="value"):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import histfactory as pyhf
-from conftest import FIXTURES, assert_close, read_json, reference_cases
+from conftest import FIXTURES, assert_close, read_json, reference_cases, unevaluable_cases
 
 
 def build(case):
@@ -87,3 +87,9 @@ def test_batched_values_and_gradients_match_pyhf(case):
             continue
         scale = max(1.0, np.max(np.abs(point["grad"])))
         assert_close(grads[k], point["grad"], 0.0, 1e-8 * scale, what=f"grad at point {k}")
+
+
+@pytest.mark.parametrize("case", unevaluable_cases())
+def test_models_pyhf_cannot_evaluate_are_refused_with_their_place(case):
+    with pytest.raises(pyhf.exceptions.InvalidModel, match="must be positive|positive, finite"):
+        build(case)
