@@ -50,6 +50,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         init = v.remove(0);
     }
     let mut fixed = model.suggested_fixed();
+    let bounds = model.suggested_bounds();
     for spec in &args.fix {
         let (name, value) = spec
             .split_once('=')
@@ -59,9 +60,18 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
                 "--fix {spec}: no parameter named \"{name}\" (see `histfactory inspect`)"
             ))
         })?;
-        init[i] = value
+        let v: f64 = value
             .parse()
             .map_err(|_| input(anyhow!("--fix {spec}: \"{value}\" is not a number")))?;
+        // Checked as --init values are (the library lets a caller fix a parameter anywhere,
+        // as pyhf does, but a value typed outside the bounds is almost always a mistake).
+        let [lo, hi] = bounds[i];
+        if !(lo..=hi).contains(&v) {
+            bail!(input(anyhow!(
+                "--fix {spec}: {v} lies outside the bounds [{lo}, {hi}] of \"{name}\""
+            )));
+        }
+        init[i] = v;
         fixed[i] = true;
     }
     let opts = FitOptions {
@@ -75,6 +85,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         None => fit(&model, &data, &opts),
     }
     .map_err(input)?;
+    for w in &result.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         let n = model.n_pars();
         let corr: Vec<&[f64]> = result.correlations.chunks(n.max(1)).collect();
@@ -92,6 +105,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
             "evaluations": result.evaluations,
             "hessian_pos_def": result.hessian_pos_def,
             "restarts": result.restarts,
+            "warnings": result.warnings,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {

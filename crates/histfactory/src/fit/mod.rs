@@ -61,6 +61,10 @@ pub enum FitError {
     /// The minimiser rejected its inputs (lengths, bounds, initial values).
     #[error(transparent)]
     Optim(#[from] OptimError),
+    /// The fit's dense matrices (`n * n` Hessian, covariance) would exceed the memory
+    /// limit ([`crate::limits::MAX_MEMORY_ENV`]); checked before any is allocated.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::LimitError),
 }
 
 /// The free fit (pyhf's `mle.fit`).

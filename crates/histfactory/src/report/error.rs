@@ -28,6 +28,10 @@ pub enum ReportError {
     /// The report needs a parameter of interest and the model has none.
     #[error("{0} needs a model with a parameter of interest (built with --no-poi?)")]
     NoPoi(&'static str),
+    /// A grid or scan above its maximum size, or above the memory limit
+    /// ([`crate::limits`]); checked before anything is allocated.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::LimitError),
     /// An option is out of range or inconsistent.
     #[error("{0}")]
     InvalidOption(String),

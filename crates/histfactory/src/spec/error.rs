@@ -31,6 +31,9 @@ pub enum SpecError {
         /// The names present.
         available: Vec<String>,
     },
+    /// A compressed document inflates beyond [`crate::limits::MAX_INPUT_ENV`].
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::LimitError),
     /// A JSON patch could not be applied.
     #[error("patch {index}: {message}")]
     Patch {
