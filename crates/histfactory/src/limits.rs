@@ -287,7 +287,7 @@ mod tests {
     #[test]
     fn limited_reader_passes_the_limit_and_stops_one_byte_after() {
         use std::io::Read;
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         let mut r = LimitedReader {
             inner: &data[..],
             left: 100,

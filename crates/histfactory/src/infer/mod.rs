@@ -91,7 +91,7 @@ pub enum InferError {
     /// A count above its maximum, or storage above the memory limit
     /// ([`crate::limits`]); checked before anything is allocated.
     #[error(transparent)]
-    TooLarge(#[from] crate::limits::LimitError),
+    TooLarge(Box<crate::limits::LimitError>),
     /// Two inputs that must have the same length do not.
     #[error("length mismatch: {what} has {found} entries, expected {expected}")]
     LengthMismatch {
@@ -176,4 +176,11 @@ pub enum InferError {
         /// CLs at `hi`.
         cls_hi: f64,
     },
+}
+
+// Boxed: a limit's message fields would otherwise make every `Result` of this layer large.
+impl From<crate::limits::LimitError> for InferError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        InferError::TooLarge(Box::new(e))
+    }
 }
