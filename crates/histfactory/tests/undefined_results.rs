@@ -126,3 +126,23 @@ fn hypotest_outside_the_poi_bounds_is_rejected() {
     }
     hypotest(&model, &data, 10.0, &HypotestOptions::default()).unwrap();
 }
+
+// See issue 17: a model with no background could not be tested (the fits at mu = 0 have
+// twice_nll = inf and were reported as failed).
+#[test]
+fn a_model_without_background_gives_pyhfs_limits() {
+    let (model, data) = signal_only(3.0);
+    let r = hypotest(&model, &data, 1.0, &HypotestOptions::default()).unwrap();
+    assert!(r.converged, "{:?}", r.warnings);
+    // q~(1) = 2 [(5 - 3 ln 5) - (3 - 3 ln 3)] with mu_hat = 3/5 (analytic).
+    let q = 4.0 - 6.0 * (5.0f64 / 3.0).ln();
+    assert!((r.q_obs - q).abs() < 1e-10 * q, "{} vs {q}", r.q_obs);
+    let at_zero = hypotest(&model, &data, 0.0, &HypotestOptions::default()).unwrap();
+    assert_eq!(at_zero.cls_obs, 1.0);
+    let ul = upper_limit(&model, &data, &UpperLimitOptions::default()).unwrap();
+    assert!(ul.converged, "{:?}", ul.warnings);
+    // pyhf 0.7.6 (issue 17): observed 1.3687, expected median 0.384, quoted to those
+    // digits; our root search's rtol is 1e-4.
+    assert!((ul.obs - 1.3687).abs() < 2e-4, "{}", ul.obs);
+    assert!((ul.exp[2] - 0.384).abs() < 1e-3, "{}", ul.exp[2]);
+}

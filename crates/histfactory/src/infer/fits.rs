@@ -188,7 +188,10 @@ fn fixed_fit<'m>(
             context: context(),
             source: e,
         })?;
-    if purpose.generates_data() {
+    // A converged fit whose likelihood is 0 (twice_nll = +inf: events observed where this
+    // POI value leaves none expected, e.g. mu = 0 of a model without background) is a
+    // number for the test statistic: the hypothesis is excluded outright (q = +inf).
+    if purpose.generates_data() || (r.converged && r.twice_nll == f64::INFINITY) {
         Ok((r, hessian))
     } else {
         Ok((finite(r, context)?, hessian))
