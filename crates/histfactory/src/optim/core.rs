@@ -535,11 +535,7 @@ pub(crate) fn run<O: Objective + ?Sized>(
         stalls: 0,
         prev_grad_norm: f64::INFINITY,
     };
-    // With nothing free there is nothing to minimise: the value is the minimum even when
-    // it is +inf (a likelihood of 0 whatever a fit does, as for events observed where the
-    // fixed POI leaves no expected events); only NaN is undefined.
-    let nothing_to_minimise = m == 0 && f == f64::INFINITY;
-    if !nothing_to_minimise && (!f.is_finite() || run.w.g.iter().any(|v| !v.is_finite())) {
+    if !f.is_finite() || run.w.g.iter().any(|v| !v.is_finite()) {
         return run.unfinished(Termination::NonFiniteStart { value: f });
     }
     if let Some(h) = h0 {
