@@ -4,6 +4,7 @@ use crate::infer_args::classify;
 use crate::model_args::{data_for, input, ModelArgs};
 use anyhow::{anyhow, bail};
 use histfactory::infer::{hypotest, BaseDist, CalcType, HypotestOptions, TestStat, ToyOptions};
+use histfactory::limits;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -24,8 +25,8 @@ pub struct ClsArgs {
     /// Calculator: asymptotics or toys
     #[arg(long, default_value = "asymptotics")]
     pub calc: String,
-    /// Number of toys per hypothesis (with --calc toys)
-    #[arg(long, default_value_t = 2000)]
+    /// Number of toys per hypothesis (with --calc toys; at most 100000000)
+    #[arg(long, default_value_t = 2000, value_parser = crate::infer_args::count_parser(1, limits::MAX_TOYS))]
     pub ntoys: usize,
     /// Seed of the toys (same seed, same numbers, whatever the thread count)
     #[arg(long, default_value_t = 0)]

@@ -50,6 +50,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         init = v.remove(0);
     }
     let mut fixed = model.suggested_fixed();
+    let bounds = model.suggested_bounds();
     for spec in &args.fix {
         let (name, value) = spec
             .split_once('=')
@@ -68,6 +69,14 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
                 "--fix {spec}: parameter \"{name}\" needs a finite value, found {value}"
             )));
         }
+        // Checked as --init values are (the library lets a caller fix a parameter anywhere,
+        // as pyhf does, but a value typed outside the bounds is almost always a mistake).
+        let [lo, hi] = bounds[i];
+        if !(lo..=hi).contains(&value) {
+            bail!(input(anyhow!(
+                "--fix {spec}: {value} lies outside the bounds [{lo}, {hi}] of \"{name}\""
+            )));
+        }
         init[i] = value;
         fixed[i] = true;
     }
@@ -82,6 +91,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         None => fit(&model, &data, &opts),
     }
     .map_err(input)?;
+    for w in &result.warnings {
+        warning!("{w}");
+    }
     if args.json {
         let n = model.n_pars();
         let corr: Vec<&[f64]> = result.correlations.chunks(n.max(1)).collect();
@@ -99,6 +111,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
             "evaluations": result.evaluations,
             "hessian_pos_def": result.hessian_pos_def,
             "restarts": result.restarts,
+            "warnings": result.warnings,
         });
         outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {

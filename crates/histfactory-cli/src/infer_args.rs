@@ -4,6 +4,7 @@
 use crate::model_args::input;
 use anyhow::anyhow;
 use histfactory::infer::InferError;
+use histfactory::limits;
 
 /// `LO:HI:N` → N evenly spaced values from LO to HI inclusive (numpy's `linspace`).
 pub fn parse_range(flag: &str, s: &str) -> anyhow::Result<Vec<f64>> {
@@ -15,6 +16,7 @@ pub fn parse_range(flag: &str, s: &str) -> anyhow::Result<Vec<f64>> {
     let lo: f64 = parts[0].trim().parse().map_err(|_| bad())?;
     let hi: f64 = parts[1].trim().parse().map_err(|_| bad())?;
     let n: usize = parts[2].trim().parse().map_err(|_| bad())?;
+    check_points(flag, s, n)?;
     if !(lo.is_finite() && hi.is_finite()) || n == 0 || (n > 1 && lo >= hi) {
         return Err(input(anyhow!("{flag} {s}: need finite LO < HI and N >= 1")));
     }
@@ -27,6 +29,24 @@ pub fn parse_range(flag: &str, s: &str) -> anyhow::Result<Vec<f64>> {
         .collect())
 }
 
+/// A scan's number of points within [`limits::MAX_SCAN_POINTS`], checked before any value
+/// is made.
+pub fn check_points(flag: &str, s: &str, n: usize) -> anyhow::Result<()> {
+    if n > limits::MAX_SCAN_POINTS {
+        return Err(input(anyhow!(
+            "{flag} {s}: {n} points is above the maximum of {} (each point is a fit)",
+            limits::MAX_SCAN_POINTS
+        )));
+    }
+    Ok(())
+}
+
+/// A clap parser for a count from `min` to `max` (a number too large for 64 bits is a
+/// parse error too, never a panic).
+pub fn count_parser(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(min as u64..=max as u64)
+}
+
 /// Exit code 2 for errors in what the user asked (bad options, a fixed or missing POI,
 /// data of the wrong shape), 1 for computations that failed.
 pub fn classify(e: InferError) -> anyhow::Error {
@@ -36,6 +56,7 @@ pub fn classify(e: InferError) -> anyhow::Error {
         | InferError::LengthMismatch { .. }
         | InferError::Empty { .. }
         | InferError::Poi(_)
+        | InferError::TooLarge(_)
         | InferError::Fit { .. }
         | InferError::Model { .. } => input(e),
         _ => anyhow::Error::new(e),
@@ -53,5 +74,9 @@ mod tests {
         assert!(parse_range("--scan", "0:5").is_err());
         assert!(parse_range("--scan", "5:0:3").is_err());
         assert!(parse_range("--scan", "0:5:0").is_err());
+        // See issue 17: a scan of 10^8 points ran without end.
+        assert!(parse_range("--scan", "0:5:100000").is_ok());
+        let e = parse_range("--scan", "0:5:100000000").unwrap_err();
+        assert!(format!("{e:#}").contains("maximum of 100000"), "{e:#}");
     }
 }

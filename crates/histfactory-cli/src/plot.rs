@@ -88,11 +88,11 @@ pub struct GradientMapArgs {
     /// y range LO:HI (default: best fit ± 3σ within the bounds)
     #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
     pub y_range: Option<String>,
-    /// Grid points per axis
-    #[arg(long, default_value_t = 101)]
+    /// Grid points per axis (2 to 4096)
+    #[arg(long, default_value_t = 101, value_parser = crate::infer_args::count_parser(2, histfactory::limits::MAX_GRID))]
     pub grid: usize,
-    /// Arrows per axis
-    #[arg(long, default_value_t = 11)]
+    /// Arrows per axis (2 to 1024)
+    #[arg(long, default_value_t = 11, value_parser = crate::infer_args::count_parser(2, histfactory::limits::MAX_ARROWS))]
     pub arrows: usize,
 }
 
@@ -109,8 +109,8 @@ pub struct BrazilArgs {
     /// largest limit
     #[arg(long, value_name = "LO:HI:N", allow_hyphen_values = true)]
     pub scan: Option<String>,
-    /// Points drawn when --scan is not given
-    #[arg(long, default_value_t = 31)]
+    /// Points drawn when --scan is not given (2 to 100000)
+    #[arg(long, default_value_t = 31, value_parser = crate::infer_args::count_parser(2, histfactory::limits::MAX_SCAN_POINTS))]
     pub points: usize,
 }
 
@@ -236,6 +236,10 @@ fn model_and_data(c: &PlotCommon) -> anyhow::Result<(Model, Vec<f64>)> {
 /// inference error keeps its own classification, under the report's context.
 fn report_err(e: ReportError) -> anyhow::Error {
     match e {
+        ReportError::Fit {
+            source: histfactory::fit::FitError::TooLarge(_),
+            ..
+        } => input(e),
         ReportError::Fit { .. } => anyhow::Error::new(e),
         ReportError::Infer { context, source } => classify(source).context(context),
         _ => input(e),
@@ -358,6 +362,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<()> {
             .trim()
             .parse()
             .map_err(|_| input(anyhow!("--range {r}: \"{n}\" is not a number of points")))?;
+        crate::infer_args::check_points("--range", r, opts.points)?;
     }
     let scan = report::scan(&model, &data, &result, &opts).map_err(report_err)?;
     for (v, ok) in scan.values.iter().zip(&scan.converged) {

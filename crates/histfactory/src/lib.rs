@@ -27,6 +27,7 @@
 pub mod fit;
 pub mod infer;
 pub mod likelihood;
+pub mod limits;
 pub mod model;
 pub mod optim;
 pub mod report;

@@ -33,6 +33,7 @@ pub(super) fn run<'m>(
         hi,
         fixed,
     } = Problem::new(model, opts, fix_poi)?;
+    super::memory::check_dense_matrices(n)?;
     let mut own;
     let obj = match objective {
         Some(o) => o,

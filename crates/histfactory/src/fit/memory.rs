@@ -23,6 +23,23 @@ use crate::optim::{MinimizeOutcome, Objective};
 /// Hessian, about `n` gradients: 10 ms at 590 parameters, in a fit of about 300 ms).
 pub(super) const ONE_MATRIX_PARS: usize = *PARALLEL_RESTARTS_PARS.end() + 1;
 
+/// Checks the fit's planned dense memory against [`crate::limits::max_memory`] before any
+/// `n * n` matrix exists: two matrices below [`ONE_MATRIX_PARS`] parameters (a minimum's
+/// Hessian and a restart's), one from there.
+pub(super) fn check_dense_matrices(n: usize) -> Result<(), FitError> {
+    let matrices = if n < ONE_MATRIX_PARS { 2 } else { 1 };
+    let needed = n
+        .checked_mul(n)
+        .and_then(|nn| nn.checked_mul(matrices))
+        .and_then(crate::limits::bytes_of::<f64>);
+    let what = format!(
+        "the fit's {n} x {n} Hessian{}",
+        if matrices > 1 { "s" } else { "" }
+    );
+    crate::limits::check_memory(what, needed)?;
+    Ok(())
+}
+
 /// The lowest minimum so far, and the quadratic basin that restarts are watched against
 /// (built on first use from the minimum's Hessian, whose `n * n` buffer then holds the
 /// factor instead, unless the caller wants the Hessian back).

@@ -61,6 +61,10 @@ pub enum FitError {
     /// The minimiser rejected its inputs (lengths, bounds, initial values).
     #[error(transparent)]
     Optim(#[from] OptimError),
+    /// The fit's dense matrices (`n * n` Hessian, covariance) would exceed the memory
+    /// limit ([`crate::limits::MAX_MEMORY_ENV`]); checked before any is allocated.
+    #[error(transparent)]
+    TooLarge(Box<crate::limits::LimitError>),
 }
 
 /// The free fit (pyhf's `mle.fit`).
@@ -118,4 +122,11 @@ fn run(
     fix_poi: Option<(usize, f64)>,
 ) -> Result<FitResult, FitError> {
     global::run(model, data, opts, fix_poi, false, None).map(|(r, _)| r)
+}
+
+// Boxed: a limit's message fields would otherwise make every `Result` of this layer large.
+impl From<crate::limits::LimitError> for FitError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        FitError::TooLarge(Box::new(e))
+    }
 }

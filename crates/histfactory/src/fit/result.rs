@@ -156,7 +156,9 @@ pub struct FitResult {
     /// Best-fit values.
     pub bestfit: Vec<f64>,
     /// Uncertainties: square roots of the diagonal of `2 H^-1` (Hessian of twice_nll over
-    /// the free parameters); 0 for fixed parameters, NaN if the Hessian is not invertible.
+    /// the free parameters); 0 for fixed parameters, NaN if the Hessian is not invertible
+    /// and for a free parameter whose curvature is zero (the data say nothing about it
+    /// near the minimum: its uncertainty is undefined, see [`FitResult::warnings`]).
     pub uncertainties: Vec<f64>,
     /// Correlation matrix, row-major `n * n` (zero rows for fixed parameters).
     pub correlations: Vec<f64>,
@@ -175,12 +177,16 @@ pub struct FitResult {
     pub iterations: usize,
     /// Objective evaluations (all restarts).
     pub evaluations: usize,
-    /// Whether the Hessian at the minimum is positive definite.
+    /// Whether the Hessian at the minimum is positive definite (false if a free parameter
+    /// has zero curvature).
     pub hessian_pos_def: bool,
     /// Which parameters were held fixed.
     pub fixed: Vec<bool>,
     /// Every minimisation run, the first from the initial values.
     pub restarts: Vec<Restart>,
+    /// What makes part of the result untrustworthy although the fit converged (a free
+    /// parameter with zero curvature), one message each, naming the parameter.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for FitResult {
@@ -207,6 +213,8 @@ impl std::fmt::Display for FitResult {
         for i in 0..self.bestfit.len() {
             let unc = if self.fixed[i] {
                 "fixed".to_string()
+            } else if self.uncertainties[i].is_nan() {
+                "undefined".to_string()
             } else {
                 format!("{:.6}", self.uncertainties[i])
             };
@@ -281,10 +289,33 @@ pub(super) fn assemble(
             }
         }
     }
+    // The covariance leaves out every parameter whose Hessian row is all zero, as it does
+    // fixed ones, and gives it a variance of exactly 0 (a kept parameter's variance, from
+    // an inverse that is positive definite, is never 0). For a free parameter that zero
+    // row means no curvature: the uncertainty is undefined, not 0.
+    let mut warnings = Vec::new();
+    let mut hessian_pos_def = out.hessian_pos_def;
     let uncertainties = uncertainties
         .into_iter()
         .zip(&fixed)
-        .map(|(u, &f)| if f { 0.0 } else { u })
+        .enumerate()
+        .map(|(i, (u, &f))| {
+            if f {
+                0.0
+            } else if u == 0.0 {
+                hessian_pos_def = false;
+                warnings.push(format!(
+                    "parameter {}: twice_nll has zero curvature in it at the minimum ({} = {}), \
+                     so its uncertainty is undefined",
+                    model.par_names()[i],
+                    model.par_names()[i],
+                    out.x[i]
+                ));
+                f64::NAN
+            } else {
+                u
+            }
+        })
         .collect();
     FitResult {
         par_names: model.shared_par_names(),
@@ -298,9 +329,10 @@ pub(super) fn assemble(
         grad_norm: out.grad_norm,
         iterations,
         evaluations,
-        hessian_pos_def: out.hessian_pos_def,
+        hessian_pos_def,
         fixed,
         restarts,
+        warnings,
     }
 }
 

@@ -188,7 +188,15 @@ fn fixed_fit<'m>(
             context: context(),
             source: e,
         })?;
-    if purpose.generates_data() {
+    // With every parameter fixed the "fit" is one evaluation, exact even where the
+    // likelihood is 0 (twice_nll = +inf: events observed where this POI value leaves none
+    // expected, e.g. mu = 0 of a model without background): a number for the test
+    // statistic, the hypothesis excluded outright (q = +inf), not a failed fit.
+    let mut r = r;
+    if r.twice_nll == f64::INFINITY && r.fixed.iter().all(|&f| f) {
+        r.converged = true;
+    }
+    if purpose.generates_data() || (r.converged && r.twice_nll == f64::INFINITY) {
         Ok((r, hessian))
     } else {
         Ok((finite(r, context)?, hessian))

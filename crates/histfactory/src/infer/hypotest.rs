@@ -120,7 +120,8 @@ pub struct HypotestResult {
 /// A hypothesis test at `poi_value` (pyhf `hypotest(poi_value, data, model, ...)`).
 ///
 /// # Errors
-/// [`InferError::Poi`] without a free POI, [`InferError::Fit`] if a fit cannot be run (bad
+/// [`InferError::Poi`] without a free POI, [`InferError::InvalidArgument`] for a
+/// `poi_value` outside the POI's bounds, [`InferError::Fit`] if a fit cannot be run (bad
 /// options, data of the wrong length), [`InferError::InvalidTestStatValue`] if a fitted
 /// `twice_nll` is NaN.
 pub fn hypotest(
@@ -129,7 +130,36 @@ pub fn hypotest(
     poi_value: f64,
     options: &HypotestOptions,
 ) -> Result<HypotestResult, InferError> {
+    check_poi_value(model, options, poi_value)?;
     HypotestCalculator::new(model, data, options.clone())?.test(poi_value)
+}
+
+/// A tested POI value must lie within the POI's bounds (as pyhf requires): outside them
+/// the fixed-POI fit is of another model than the free fit's.
+fn check_poi_value(
+    model: &Model,
+    options: &HypotestOptions,
+    poi_value: f64,
+) -> Result<(), InferError> {
+    let Some(poi) = model.poi_index() else {
+        return Ok(()); // HypotestCalculator::new reports the missing POI.
+    };
+    let [lo, hi] = options
+        .fit
+        .bounds
+        .as_ref()
+        .and_then(|b| b.get(poi).copied())
+        .unwrap_or_else(|| model.suggested_bounds()[poi]);
+    if !(lo..=hi).contains(&poi_value) {
+        return Err(InferError::InvalidArgument {
+            name: "poi_value",
+            message: format!(
+                "{} = {poi_value} lies outside the POI's bounds [{lo}, {hi}]",
+                model.poi_name().unwrap_or("poi")
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Hypothesis tests at each of `poi_values`, warm-started from one point to the next: the

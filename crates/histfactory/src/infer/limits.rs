@@ -75,6 +75,32 @@ pub struct UpperLimit {
     pub warnings: Vec<String>,
 }
 
+/// The largest relative tolerance a root search accepts: beyond 10%, the "limit" is a
+/// guess.
+pub const MAX_RTOL: f64 = 0.1;
+
+fn check_rtol(rtol: f64) -> Result<(), InferError> {
+    if rtol > 0.0 && rtol <= MAX_RTOL {
+        Ok(())
+    } else {
+        Err(InferError::InvalidArgument {
+            name: "rtol",
+            message: format!("must lie in (0, {MAX_RTOL}], got {rtol}"),
+        })
+    }
+}
+
+/// The POI's bounds as the hypothesis tests use them.
+fn poi_bounds(model: &Model, options: &UpperLimitOptions, poi: usize) -> [f64; 2] {
+    options
+        .hypotest
+        .fit
+        .bounds
+        .as_ref()
+        .and_then(|b| b.get(poi).copied())
+        .unwrap_or_else(|| model.suggested_bounds()[poi])
+}
+
 fn check_level(level: f64) -> Result<(), InferError> {
     if level > 0.0 && level < 1.0 {
         Ok(())
@@ -175,7 +201,8 @@ fn all_values(t: &HypotestResult) -> impl Iterator<Item = f64> + '_ {
 /// `upper_limit(..., scan=None)` runs).
 ///
 /// # Errors
-/// [`InferError::InvalidArgument`] for a level outside (0, 1) or a bad bracket,
+/// [`InferError::InvalidArgument`] for a level outside (0, 1), an `rtol` outside
+/// (0, [`MAX_RTOL`]] or a bad bracket,
 /// [`InferError::SearchFailed`] if no bracket is found within 30 halvings/doublings, and
 /// the errors of the hypothesis tests.
 pub fn upper_limit(
@@ -184,6 +211,7 @@ pub fn upper_limit(
     options: &UpperLimitOptions,
 ) -> Result<UpperLimit, InferError> {
     check_level(options.level)?;
+    check_rtol(options.rtol)?;
     let level = options.level;
     let poi = model.poi_index().ok_or_else(|| {
         InferError::Poi("upper_limit needs a model with a POI (built with --no-poi?)".into())
@@ -324,12 +352,16 @@ fn collect_fit_warnings(tests: &[HypotestResult], warnings: &mut Vec<String>) {
 }
 
 /// Observed and expected upper limits from hypothesis tests at `scan` (increasing) by
-/// linear interpolation, as pyhf's `linear_grid_scan` (a curve that does not cross `level`
-/// inside the scan gives the scan's end, as `numpy.interp`).
+/// linear interpolation, as pyhf's `linear_grid_scan`. Where pyhf returns the scan's end
+/// for a curve that does not cross `level` inside the scan (`numpy.interp` clamps), this is
+/// an error: the scan's end is not a limit.
 ///
 /// # Errors
-/// [`InferError::InvalidArgument`] for a level outside (0, 1) or a scan that is not
-/// increasing, [`InferError::Empty`] for an empty scan, and the errors of the tests.
+/// [`InferError::InvalidArgument`] for a level outside (0, 1), a scan that is not
+/// increasing or leaves the POI's bounds; [`InferError::Empty`] for an empty scan;
+/// [`InferError::TooLarge`] for more than [`crate::limits::MAX_SCAN_POINTS`] points;
+/// [`InferError::NotBracketedByScan`] if a curve does not cross `level` inside the scan;
+/// and the errors of the tests.
 pub fn upper_limit_grid(
     model: &Model,
     data: &[f64],
@@ -340,6 +372,7 @@ pub fn upper_limit_grid(
     if scan.is_empty() {
         return Err(InferError::Empty { what: "scan" });
     }
+    crate::limits::check_count("scan points", scan.len(), crate::limits::MAX_SCAN_POINTS)?;
     if scan
         .windows(2)
         .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
@@ -349,9 +382,40 @@ pub fn upper_limit_grid(
             message: "POI values must be strictly increasing".into(),
         });
     }
+    let poi = model.poi_index().ok_or_else(|| {
+        InferError::Poi("upper_limit_grid needs a model with a POI (built with --no-poi?)".into())
+    })?;
+    let [b_lo, b_hi] = poi_bounds(model, options, poi);
+    let (first, last) = (scan[0], scan[scan.len() - 1]);
+    if first < b_lo || last > b_hi {
+        return Err(InferError::InvalidArgument {
+            name: "scan",
+            message: format!(
+                "the scan from {first} to {last} leaves the bounds [{b_lo}, {b_hi}] of the POI \
+                 {}",
+                model.poi_name().unwrap_or("poi")
+            ),
+        });
+    }
     let tests = super::hypotest::hypotest_scan(model, data, scan, &options.hypotest)?;
     let obs: Vec<f64> = tests.iter().map(|t| t.cls_obs).collect();
     let exp: Vec<[f64; 5]> = tests.iter().map(|t| t.cls_exp).collect();
+    for which in 0..6 {
+        let curve_at = |t: &HypotestResult| curve(t, which);
+        let crosses = tests.iter().any(|t| curve_at(t) >= options.level)
+            && tests.iter().any(|t| curve_at(t) <= options.level);
+        if !crosses {
+            return Err(InferError::NotBracketedByScan {
+                curve: curve_name(which),
+                lo: first,
+                hi: last,
+                points: scan.len(),
+                level: options.level,
+                cls_lo: curve_at(&tests[0]),
+                cls_hi: curve_at(&tests[tests.len() - 1]),
+            });
+        }
+    }
     let g = upper_limit_from_grid(scan, &obs, &exp, options.level)?;
     let mut warnings = Vec::new();
     collect_fit_warnings(&tests, &mut warnings);

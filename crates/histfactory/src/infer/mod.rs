@@ -88,6 +88,10 @@ pub enum InferError {
         /// What was expected and what was found.
         message: String,
     },
+    /// A count above its maximum, or storage above the memory limit
+    /// ([`crate::limits`]); checked before anything is allocated.
+    #[error(transparent)]
+    TooLarge(Box<crate::limits::LimitError>),
     /// Two inputs that must have the same length do not.
     #[error("length mismatch: {what} has {found} entries, expected {expected}")]
     LengthMismatch {
@@ -150,4 +154,33 @@ pub enum InferError {
     /// A search (bracket widening, root finding) did not reach its goal.
     #[error("{0}")]
     SearchFailed(String),
+    /// A grid scan whose CLs curve does not cross the level inside the scan: the limit
+    /// lies outside it (pyhf's `linear_grid_scan` returns the scan's end instead).
+    #[error(
+        "upper limit ({curve}): the scan from {lo} to {hi} ({points} point(s)) does not bracket \
+         CLs = {level}: CLs is {cls_lo} at {lo} and {cls_hi} at {hi}; widen the scan"
+    )]
+    NotBracketedByScan {
+        /// Which curve (`"observed"`, `"expected median"`, ...).
+        curve: &'static str,
+        /// The scan's first POI value.
+        lo: f64,
+        /// The scan's last POI value.
+        hi: f64,
+        /// Number of scanned points.
+        points: usize,
+        /// The CLs level.
+        level: f64,
+        /// CLs at `lo`.
+        cls_lo: f64,
+        /// CLs at `hi`.
+        cls_hi: f64,
+    },
+}
+
+// Boxed: a limit's message fields would otherwise make every `Result` of this layer large.
+impl From<crate::limits::LimitError> for InferError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        InferError::TooLarge(Box::new(e))
+    }
 }

@@ -27,6 +27,7 @@ use super::test_statistics::TestStat;
 use super::toys::{sample_normal, sample_poisson, toy_expected_band, toy_pvalues, toy_rng};
 use super::InferError;
 use crate::fit::{fit, fixed_poi_fit, FitOptions, FitResult};
+use crate::limits;
 use crate::model::{ConstraintTerm, Model};
 
 /// The EDM accepted at the rounding floor of toy fits (see
@@ -136,11 +137,23 @@ fn toy_test_stat(
     Ok((q, failed))
 }
 
+/// Checks `ntoys` against [`limits::MAX_TOYS`] and the ensembles' storage against the
+/// memory limit: per toy and hypothesis, its fit's result while the ensemble runs, then
+/// its test statistic, a sorted copy and the three p-values of its expected CLs.
+fn check_toy_storage(ntoys: usize) -> Result<(), InferError> {
+    limits::check_count("ntoys", ntoys, limits::MAX_TOYS)?;
+    let per_toy = 2 * std::mem::size_of::<Result<(f64, usize), InferError>>() + 2 * 8 * 2 + 3 * 8;
+    let needed = ntoys.checked_mul(per_toy).and_then(limits::bytes_of::<u8>);
+    limits::check_memory(format!("{ntoys} toys per hypothesis"), needed)?;
+    Ok(())
+}
+
 /// Runs both toy ensembles: `ntoys` toys at `sb_pars` and `ntoys` at `b_pars`, each
 /// evaluated with the test statistic at `mu`, in parallel on the current rayon pool.
 ///
 /// # Errors
-/// [`InferError::InvalidArgument`] for `ntoys == 0`; the first sampling or fit error.
+/// [`InferError::InvalidArgument`] for `ntoys == 0`; [`InferError::TooLarge`] above
+/// [`limits::MAX_TOYS`] or the memory limit; the first sampling or fit error.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_toys(
     model: &Model,
@@ -158,6 +171,7 @@ pub(crate) fn run_toys(
             message: "need at least one toy".into(),
         });
     }
+    check_toy_storage(toy_opts.ntoys)?;
     let mut opts = fit_opts.clone();
     opts.restarts = toy_opts.restarts;
     // Toys with large Poisson auxiliary data have a twice_nll whose rounding noise (~1e-9)

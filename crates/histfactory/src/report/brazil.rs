@@ -100,6 +100,7 @@ pub fn brazil(
             Ok(assemble(poi_name, "grid", ul, &tests, Vec::new()))
         }
         None => {
+            crate::limits::check_count("points", options.points, crate::limits::MAX_SCAN_POINTS)?;
             if options.points < 2 {
                 return Err(ReportError::InvalidOption(format!(
                     "a Brazil band needs at least 2 points, got {}",

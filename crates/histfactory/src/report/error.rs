@@ -28,6 +28,10 @@ pub enum ReportError {
     /// The report needs a parameter of interest and the model has none.
     #[error("{0} needs a model with a parameter of interest (built with --no-poi?)")]
     NoPoi(&'static str),
+    /// A grid or scan above its maximum size, or above the memory limit
+    /// ([`crate::limits`]); checked before anything is allocated.
+    #[error(transparent)]
+    TooLarge(Box<crate::limits::LimitError>),
     /// An option is out of range or inconsistent.
     #[error("{0}")]
     InvalidOption(String),
@@ -76,5 +80,12 @@ impl ReportError {
     pub(crate) fn infer(context: impl Into<String>) -> impl FnOnce(InferError) -> Self {
         let context = context.into();
         move |source| ReportError::Infer { context, source }
+    }
+}
+
+// Boxed: a limit's message fields would otherwise make every `Result` of this layer large.
+impl From<crate::limits::LimitError> for ReportError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        ReportError::TooLarge(Box::new(e))
     }
 }

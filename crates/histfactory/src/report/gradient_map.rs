@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::fit::FitResult;
+use crate::limits;
 use crate::model::Model;
 
 use super::common::{check_fit, check_range, default_range, linspace, par_index};
@@ -104,6 +105,13 @@ pub fn gradient_map(
             opts.grid, opts.arrows
         )));
     }
+    limits::check_count("grid", opts.grid, limits::MAX_GRID)?;
+    limits::check_count("arrows", opts.arrows, limits::MAX_ARROWS)?;
+    // The logpdf grid, and the gradient grid with a full gradient per point.
+    let needed = (opts.grid * opts.grid)
+        .checked_add(opts.arrows * opts.arrows * (model.n_pars() + 1))
+        .and_then(limits::bytes_of::<f64>);
+    limits::check_memory(format!("a {0} x {0} gradient map", opts.grid), needed)?;
     let xr = opts
         .x_range
         .unwrap_or_else(|| default_range(model, fit, ix));

@@ -84,6 +84,7 @@ pub fn scan(
             opts.points
         )));
     }
+    crate::limits::check_count("scan points", opts.points, crate::limits::MAX_SCAN_POINTS)?;
     let range = opts.range.unwrap_or_else(|| default_range(model, fit, ip));
     check_range("scan", range)?;
     let values = linspace(range.0, range.1, opts.points);

@@ -31,6 +31,9 @@ pub enum SpecError {
         /// The names present.
         available: Vec<String>,
     },
+    /// A compressed document inflates beyond [`crate::limits::MAX_INPUT_ENV`].
+    #[error(transparent)]
+    TooLarge(Box<crate::limits::LimitError>),
     /// A JSON patch could not be applied.
     #[error("patch {index}: {message}")]
     Patch {
@@ -47,5 +50,12 @@ impl SpecError {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+// Boxed: a limit's message fields would otherwise make every `Result` of this layer large.
+impl From<crate::limits::LimitError> for SpecError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        SpecError::TooLarge(Box::new(e))
     }
 }

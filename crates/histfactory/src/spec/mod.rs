@@ -320,7 +320,8 @@ fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
-/// The decompressed contents of gzip data.
+/// The decompressed contents of gzip data, at most [`crate::limits::max_input`] bytes:
+/// decompression stops once that is passed (a few MB of gzip can inflate to many GB).
 fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, SpecError> {
     use std::io::Read;
     // The trailer's ISIZE (the last member's length mod 2^32) sizes the buffer at once,
@@ -331,10 +332,15 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, SpecError> {
         .checked_sub(4)
         .and_then(|at| bytes[at..].try_into().ok())
         .map_or(0, |t: [u8; 4]| u32::from_le_bytes(t) as usize);
-    let mut text = Vec::with_capacity(isize_hint.min(bytes.len().saturating_mul(64)));
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut text)
-        .map_err(|e| SpecError::Json(format!("gzip: {e}")))?;
+    let mut reader = crate::limits::LimitedReader::input(flate2::read::MultiGzDecoder::new(bytes))?;
+    let limit = crate::limits::max_input()?;
+    let hint = isize_hint.min(bytes.len().saturating_mul(64));
+    let mut text = Vec::with_capacity(usize::try_from(limit).map_or(hint, |l| hint.min(l)));
+    let read = reader.read_to_end(&mut text);
+    if let Some(too_large) = reader.exceeded() {
+        return Err(too_large.into());
+    }
+    read.map_err(|e| SpecError::Json(format!("gzip: {e}")))?;
     Ok(text)
 }
 
@@ -356,6 +362,10 @@ fn read_text(path: &Path) -> Result<Vec<u8>, SpecError> {
 fn in_file(path: &Path, e: SpecError) -> SpecError {
     match e {
         SpecError::Json(m) => SpecError::Json(format!("{}: {m}", path.display())),
+        SpecError::TooLarge(l) => SpecError::Invalid {
+            path: path.display().to_string(),
+            message: l.to_string(),
+        },
         other => other,
     }
 }
