@@ -188,6 +188,11 @@ pub fn max_input() -> Result<u64, LimitError> {
 /// [`LimitError::TooLarge`] above the limit, [`LimitError::BadSetting`] for a limit that
 /// is not a size.
 pub fn check_memory(what: impl fmt::Display, needed: Option<u64>) -> Result<(), LimitError> {
+    // Reading the variable costs about as much as a small model's whole fit (a tenth of the
+    // seed model's); plans below this size are far below any useful limit.
+    if matches!(needed, Some(b) if b <= UNCHECKED_BYTES) {
+        return Ok(());
+    }
     let (limit, from_env) = limit_from_env(MAX_MEMORY_ENV, half_machine_memory)?;
     match needed {
         Some(b) if b <= limit => Ok(()),
@@ -200,6 +205,10 @@ pub fn check_memory(what: impl fmt::Display, needed: Option<u64>) -> Result<(), 
         }),
     }
 }
+
+/// Planned allocations up to this size (64 KiB) pass [`check_memory`] without reading
+/// the limit.
+pub const UNCHECKED_BYTES: u64 = 64 * 1024;
 
 /// The bytes of `count` values of type `T`, `None` if that overflows.
 pub fn bytes_of<T>(count: usize) -> Option<u64> {

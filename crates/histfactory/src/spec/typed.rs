@@ -116,11 +116,20 @@ struct RawSample {
 #[serde(deny_unknown_fields, remote = "Self")]
 struct RawModifier {
     name: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "kind_from_string")]
     kind: ModifierKind,
     /// Absent and `null` are alike for the modifiers that take no data.
     #[serde(default)]
     data: Option<RawData>,
+}
+
+/// A modifier type from its name, a JSON string only: serde's derived enum reader also
+/// takes the map form `{"normfactor": null}` of a unit variant, which the schema (and the
+/// reader that words errors) refuses.
+fn kind_from_string<'de, D: Deserializer<'de>>(d: D) -> Result<ModifierKind, D::Error> {
+    let name = String::deserialize(d)?;
+    ModifierKind::from_name(&name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown modifier type {name:?}")))
 }
 
 /// A modifier's `data` before its type is known (`type` may come after `data`).
@@ -500,6 +509,8 @@ mod tests {
             with(&format!("{MOD}/5/data"), Some(json!([0.5, "x"]))),
             with(&format!("{MOD}/5/type"), Some(json!("staterr"))),
             with(&format!("{MOD}/5/type"), Some(json!(7))),
+            // serde's derived enum reader takes a unit variant's map form.
+            with(&format!("{MOD}/0/type"), Some(json!({"normfactor": null}))),
             with(&format!("{MOD}/6/data"), Some(json!(false))),
             with("/channels/0/samples/0/colour", Some(json!(1))),
             with("/channels/0/samples/0/data", Some(json!([]))),
