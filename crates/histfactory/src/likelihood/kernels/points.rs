@@ -129,10 +129,30 @@ impl<const N: usize> KernelScalar for Points<N> {
     fn all_normal(self) -> bool {
         self.0.iter().all(|x| x.is_normal())
     }
-    /// Per point: rates differ between points, so lane 0 cannot choose the branch.
+    /// Per point: rates differ between points, so lane 0 cannot choose the branch. Each
+    /// lane takes [`log1pmx`](super::poisson::log1pmx)'s branch for its own `f`, but
+    /// each branch is evaluated for the whole bundle: the polynomial as lane operations
+    /// (the same `f64` operations per lane), the logarithm four lanes at a time (`vlog`)
+    /// instead of one libm call per lane, which cost the seed grid a quarter of its time.
     #[inline(always)]
     fn log1pmx(f: Self, ratio: Self) -> Self {
-        f.zip(ratio, super::poisson::log1pmx_f64)
+        use super::poisson::{log1pmx_poly, POLY_RANGE};
+        let near = f.0.map(|x| (POLY_RANGE.0..=POLY_RANGE.1).contains(&x));
+        if near.iter().all(|&b| b) {
+            return log1pmx_poly(f);
+        }
+        let far = ratio.ln() - f;
+        if !near.iter().any(|&b| b) {
+            return far;
+        }
+        let poly = log1pmx_poly(f);
+        Points(std::array::from_fn(|k| {
+            if near[k] {
+                poly.0[k]
+            } else {
+                far.0[k]
+            }
+        }))
     }
 }
 

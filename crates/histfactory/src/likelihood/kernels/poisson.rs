@@ -14,7 +14,7 @@
 //! once per data set ([`ln_stirling_remainder`], by Stirling's series for large `n`); the
 //! first term is evaluated from `f`, which `λ − n` (exact when λ is within a factor two of
 //! `n`) keeps at full relative precision, by fdlibm's `log1p` polynomial where `f` is
-//! small ([`log1pmx_f64`]). Both parts are then accurate to a few ulps at any count, and
+//! small ([`log1pmx`]). Both parts are then accurate to a few ulps at any count, and
 //! so is their sum. The derivative needs no such care: `n/λ − 1` is written
 //! `(n − λ)/λ`, one rounding from exact.
 
@@ -66,12 +66,6 @@ pub(crate) fn log1pmx<T: Scalar>(f: T, ratio: T) -> T {
     } else {
         ratio.ln() - f
     }
-}
-
-/// [`log1pmx`] on plain numbers (what every lane of a bundle of points does).
-#[inline(always)]
-pub(crate) fn log1pmx_f64(f: f64, ratio: f64) -> f64 {
-    log1pmx(f, ratio)
 }
 
 /// `n ln n − n − lnΓ(n+1)` (zero at `n = 0`): the data-only part of a Poisson term, see
